@@ -1,0 +1,63 @@
+/*
+ * Service address allocation in the API server: ClusterIPs from the service
+ * CIDR(s) and NodePorts from the node port range, kept consistent with the
+ * stored Services (rebuilt from them at start-up). Thread safe.
+ */
+#ifndef SVCNET_APISERVER_SVCALLOC_H
+#define SVCNET_APISERVER_SVCALLOC_H
+
+#include "api/errors.h"
+
+#include <jansson.h>
+
+struct svc_alloc;
+
+struct svc_alloc_config {
+	const char *service_cidrs;   /* "10.96.0.0/12" or "10.96.0.0/12,fd00:10:96::/112" */
+	const char *node_port_range; /* "30000-32767" */
+};
+
+/* Parses the configuration; on error returns -EINVAL and *err (caller frees). */
+int svc_alloc_new(const struct svc_alloc_config *cfg, struct svc_alloc **out, char **err)
+	__attribute__((warn_unused_result));
+void svc_alloc_free(struct svc_alloc *a);
+
+/*
+ * Marks what a stored Service holds as used (start-up repair). Conflicts
+ * (two Services with one IP) are logged, not fatal.
+ */
+void svc_alloc_mark(struct svc_alloc *a, const json_t *svc);
+
+/*
+ * On create, for a validated and defaulted Service: defaults ipFamilies and
+ * ipFamilyPolicy for this cluster, allocates clusterIP/clusterIPs (a chosen
+ * one kept when free and in range) unless headless or ExternalName, and
+ * nodePorts (and healthCheckNodePort) for NodePort and LoadBalancer. Writes
+ * them into svc. Returns 0, or -EINVAL with errors in errs (nothing kept).
+ */
+int svc_alloc_create(struct svc_alloc *a, json_t *svc, struct field_errs *errs)
+	__attribute__((warn_unused_result));
+
+/*
+ * On update: allocates what new_svc needs that old_svc did not hold (a type
+ * change to NodePort, a new port...), carrying over what it keeps. Returns 0
+ * or -EINVAL with errs. After the store write, call svc_alloc_update_done.
+ */
+int svc_alloc_update(struct svc_alloc *a, const json_t *old_svc, json_t *new_svc,
+		     struct field_errs *errs) __attribute__((warn_unused_result));
+
+/*
+ * Finishes an update: when committed, releases what old_svc held and
+ * new_svc does not; when not, releases what new_svc got and old_svc did not.
+ */
+void svc_alloc_update_done(struct svc_alloc *a, const json_t *old_svc, const json_t *new_svc,
+			   int committed);
+
+/* Releases everything svc holds (after a delete, or a failed create). */
+void svc_alloc_release(struct svc_alloc *a, const json_t *svc);
+
+/* Numbers for /metrics: used and total ClusterIPs (first family) and NodePorts. */
+void svc_alloc_stats(struct svc_alloc *a, size_t *ips_used, size_t *ips_total,
+		     size_t *ports_used, size_t *ports_total);
+
+#endif
