@@ -9,6 +9,7 @@
 #include "api/errors.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 struct svc_alloc;
 
@@ -19,8 +20,14 @@ struct svc_alloc_config {
 
 /* Parses the configuration; on error returns -EINVAL and *err (caller frees). */
 int svc_alloc_new(const struct svc_alloc_config *cfg, struct svc_alloc **out, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void svc_alloc_free(struct svc_alloc *a);
+
+/*
+ * Reseeds the random choice of free IPs and ports, so that tests see the
+ * same sequence every run. Allocation never depends on it for correctness.
+ */
+void svc_alloc_seed(struct svc_alloc *a, uint64_t seed);
 
 /*
  * Marks what a stored Service holds as used (start-up repair). Conflicts
@@ -33,10 +40,12 @@ void svc_alloc_mark(struct svc_alloc *a, const json_t *svc);
  * ipFamilyPolicy for this cluster, allocates clusterIP/clusterIPs (a chosen
  * one kept when free and in range) unless headless or ExternalName, and
  * nodePorts (and healthCheckNodePort) for NodePort and LoadBalancer. Writes
- * them into svc. Returns 0, or -EINVAL with errors in errs (nothing kept).
+ * them into svc. Returns 0, or -EINVAL with errors in errs (nothing kept);
+ * -ENOSPC (an FE_INTERNAL error in errs) when a range is full, which
+ * kube-apiserver answers with 500 InternalError.
  */
 int svc_alloc_create(struct svc_alloc *a, json_t *svc, struct field_errs *errs)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * On update: allocates what new_svc needs that old_svc did not hold (a type
@@ -45,6 +54,17 @@ int svc_alloc_create(struct svc_alloc *a, json_t *svc, struct field_errs *errs)
  */
 int svc_alloc_update(struct svc_alloc *a, const json_t *old_svc, json_t *new_svc,
 		     struct field_errs *errs) __attribute__((warn_unused_result));
+
+/*
+ * The part of svc_alloc_update that touches no allocator, for callers that
+ * validate the update first: fills in clusterIP(s), nodePorts (matched by
+ * port name) and healthCheckNodePort that new_svc omits but old_svc holds
+ * (kubectl apply does not send them), and clears what a type change makes
+ * moot when the client sent it back unchanged (nodePorts on NodePort ->
+ * ClusterIP, clusterIPs on -> ExternalName). Idempotent; svc_alloc_update
+ * calls it too.
+ */
+void svc_alloc_prepare_update(const json_t *old_svc, json_t *new_svc);
 
 /*
  * Finishes an update: when committed, releases what old_svc held and
@@ -57,7 +77,7 @@ void svc_alloc_update_done(struct svc_alloc *a, const json_t *old_svc, const jso
 void svc_alloc_release(struct svc_alloc *a, const json_t *svc);
 
 /* Numbers for /metrics: used and total ClusterIPs (first family) and NodePorts. */
-void svc_alloc_stats(struct svc_alloc *a, size_t *ips_used, size_t *ips_total,
-		     size_t *ports_used, size_t *ports_total);
+void svc_alloc_stats(struct svc_alloc *a, size_t *ips_used, size_t *ips_total, size_t *ports_used,
+		     size_t *ports_total);
 
 #endif

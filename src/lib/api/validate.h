@@ -32,4 +32,25 @@ void api_validate(const struct api_resource *r, const json_t *obj, const json_t 
 void api_validate_status(const struct api_resource *r, const json_t *obj, const json_t *old,
 			 struct field_errs *errs);
 
+/*
+ * The preparation kube-apiserver's strategies and registry do before
+ * validation, for obj (modified in place) on create (old NULL) and on update
+ * (old is the stored object, not modified). Every kind on update: uid (when
+ * missing), creationTimestamp, deletionTimestamp and status are kept from old.
+ * Service: status dropped on create; on update, values allocated before are
+ * carried over when missing (clusterIP(s), nodePorts, healthCheckNodePort),
+ * clusterIP and clusterIPs are kept in step, and fields the new type does not
+ * use are dropped when unchanged (e.g. clusterIPs when changing to
+ * ExternalName, nodePorts when changing to ClusterIP). Pod: status.phase
+ * Pending on create. Namespace: status.phase Active on create, spec.finalizers
+ * kept on update. Call after api_default and before api_validate.
+ */
+void api_prepare(const struct api_resource *r, json_t *obj, const json_t *old);
+
+/*
+ * For a write to the /status subresource: a status write may not change the
+ * spec, so obj's spec is replaced by old's. Call before api_validate_status.
+ */
+void api_prepare_status(const struct api_resource *r, json_t *obj, const json_t *old);
+
 #endif

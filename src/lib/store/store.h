@@ -53,7 +53,8 @@ int store_create(struct store *s, const char *key, const char *value, size_t len
 /*
  * Replaces the value of an existing key. expect_mod_rev 0 means any;
  * otherwise the key's mod revision must equal it (-ECANCELED if not).
- * prev (may be NULL) gets the value replaced. *rev gets the new revision.
+ * prev (may be NULL) gets the value replaced (caller frees with
+ * store_kv_free; left zeroed on failure). *rev gets the new revision.
  */
 int store_update(struct store *s, const char *key, const char *value, size_t len,
 		 int64_t expect_mod_rev, struct store_kv *prev, int64_t *rev)
@@ -78,7 +79,9 @@ typedef int (*store_range_cb)(const struct store_kv *kv, void *arg);
  * for the first), in key order, at most limit of them (0 = no limit), as
  * they were at revision at_rev (0 = now). *rev_out gets the revision read
  * (the current one when at_rev is 0); *more is set when keys remain past the
- * limit. An at_rev that has been compacted fails with -ERANGE.
+ * limit (not when cb stopped the visit early). An at_rev below the
+ * compacted revision fails with -ERANGE (the compacted revision itself is
+ * still readable, as in etcd); an at_rev above the current one with -EAGAIN.
  */
 int store_range(struct store *s, const char *prefix, const char *start_after, size_t limit,
 		int64_t at_rev, store_range_cb cb, void *arg, int64_t *rev_out, bool *more)
@@ -91,7 +94,11 @@ int store_count(struct store *s, const char *prefix, int64_t *count)
 /* The current (latest committed) revision. */
 int64_t store_current_rev(struct store *s);
 
-/* Forgets history older than rev; reads and watches before it get -ERANGE. */
+/*
+ * Forgets history older than rev; reads at and watches from a revision
+ * below it get -ERANGE. A rev at or below the compacted revision is a no-op
+ * (0); a rev above the current revision fails with -EINVAL.
+ */
 int store_compact(struct store *s, int64_t rev) __attribute__((warn_unused_result));
 
 /* The watch cache fed by this store's committed writes (owned by the store). */

@@ -42,16 +42,18 @@ void watch_cache_publish(struct watch_cache *wc, enum watch_event_type type, int
 /*
  * Starts a watcher on keys with the given prefix, delivering events with
  * revision > from_rev. Fails with -ERANGE (410 Gone) when from_rev is older
- * than the oldest event the cache still holds (events were lost between).
+ * than watch_cache_oldest() (an event after from_rev is no longer held),
+ * and with -ESHUTDOWN after watch_cache_shutdown. A from_rev at or beyond
+ * the newest event is fine: the watcher waits for later events.
  */
 int watch_cache_watch(struct watch_cache *wc, const char *prefix, int64_t from_rev,
 		      struct watcher **out) __attribute__((warn_unused_result));
 
 /*
- * Waits up to timeout_ms for the next matching event. Returns 0 and a
- * reference in *ev (release with watch_event_put), -ETIMEDOUT, -EOVERFLOW
- * when the watcher fell behind the ring, or -ESHUTDOWN after
- * watch_cache_shutdown.
+ * Waits up to timeout_ms (< 0: no limit) for the next matching event.
+ * Returns 0 and a reference in *ev (release with watch_event_put),
+ * -ETIMEDOUT, -EOVERFLOW when the watcher fell behind the ring, or
+ * -ESHUTDOWN after watch_cache_shutdown.
  */
 int watcher_next(struct watcher *w, struct watch_event **ev, int timeout_ms);
 
@@ -65,6 +67,11 @@ void watch_event_put(struct watch_event *ev);
 size_t watch_cache_watchers(struct watch_cache *wc);
 /* The oldest revision a new watcher may start from. */
 int64_t watch_cache_oldest(struct watch_cache *wc);
+/*
+ * Makes watches from a revision below rev fail with -ERANGE, as if the
+ * events up to rev had been dropped (the store calls it when it compacts).
+ */
+void watch_cache_compact(struct watch_cache *wc, int64_t rev);
 /* Wakes all watchers with -ESHUTDOWN; used at exit. */
 void watch_cache_shutdown(struct watch_cache *wc);
 

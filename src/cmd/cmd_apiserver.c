@@ -1,0 +1,172 @@
+/* svcnet apiserver, and svcnet up (which, for now, runs the API server alone). */
+#include "apiserver/apiserver.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "cmd/commands.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char apiserver_help[] =
+	"usage: svcnet apiserver [flags]\n"
+	"\n"
+	"Serves the Kubernetes API (core/v1 Namespaces, Services, Endpoints, Pods, Nodes,\n"
+	"Events; discovery.k8s.io/v1 EndpointSlices) over HTTP, storing objects in SQLite.\n"
+	"\n"
+	"  --data-dir DIR            where the store lives (default ./data)\n"
+	"  --listen ADDR:PORT        address to serve on (default 127.0.0.1:8080; loopback only)\n"
+	"  --store sqlite            the store backend (sqlite; etcd is not built yet)\n"
+	"  --service-cidr CIDR[,CIDR6]  ClusterIP range(s) (default 10.96.0.0/12)\n"
+	"  --node-port-range A-B     NodePort range (default 30000-32767)\n"
+	"  --watch-cache-size N      recent events kept for watchers (default 20000)\n"
+	"  --help                    this text\n";
+
+static const char up_help[] =
+	"usage: svcnet up [flags]\n"
+	"\n"
+	"Runs everything on one machine. Today that is the API server on an embedded\n"
+	"SQLite store; it writes DIR/kubeconfig so that\n"
+	"  KUBECONFIG=DIR/kubeconfig kubectl get svc\n"
+	"works. Takes the flags of 'svcnet apiserver', and:\n"
+	"  --proxy-mode none         (accepted; the proxy is not built yet)\n"
+	"  --dns-listen none         (accepted; the DNS server is not built yet)\n";
+
+enum { OPT_DATA = 1, OPT_LISTEN, OPT_STORE, OPT_CIDR, OPT_PORTS, OPT_WCS, OPT_HELP,
+       OPT_PROXY, OPT_DNS };
+
+static const struct option options[] = {
+	{"data-dir", required_argument, NULL, OPT_DATA},
+	{"listen", required_argument, NULL, OPT_LISTEN},
+	{"store", required_argument, NULL, OPT_STORE},
+	{"service-cidr", required_argument, NULL, OPT_CIDR},
+	{"node-port-range", required_argument, NULL, OPT_PORTS},
+	{"watch-cache-size", required_argument, NULL, OPT_WCS},
+	{"proxy-mode", required_argument, NULL, OPT_PROXY},
+	{"dns-listen", required_argument, NULL, OPT_DNS},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+/* Parses the flags into cfg; returns -1 to exit 0 (help), -2 on a bad flag. */
+static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, bool up)
+{
+	const char *help = up ? up_help : apiserver_help;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_DATA: cfg->data_dir = optarg; break;
+		case OPT_LISTEN: cfg->listen = optarg; break;
+		case OPT_CIDR: cfg->service_cidrs = optarg; break;
+		case OPT_PORTS: cfg->node_port_range = optarg; break;
+		case OPT_STORE:
+			if (strcmp(optarg, "sqlite")) {
+				fprintf(stderr, "svcnet: --store %s: only 'sqlite' is built so far\n",
+					optarg);
+				return -2;
+			}
+			break;
+		case OPT_WCS: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 100 || v > 10000000) {
+				fprintf(stderr, "svcnet: --watch-cache-size %s: expected a number "
+						"from 100 to 10000000\n",
+					optarg);
+				return -2;
+			}
+			cfg->watch_cache_size = (size_t)v;
+			break;
+		}
+		case OPT_PROXY:
+		case OPT_DNS:
+			if (!up || strcmp(optarg, "none")) {
+				fprintf(stderr, "svcnet: --%s %s: this part is not built yet; only "
+						"'none' is accepted\n",
+					c == OPT_PROXY ? "proxy-mode" : "dns-listen", optarg);
+				return -2;
+			}
+			break;
+		case 'h':
+		case OPT_HELP: fputs(help, stdout); return -1;
+		default: fputs(help, stderr); return -2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "svcnet: unexpected argument \"%s\"\n%s", argv[optind], help);
+		return -2;
+	}
+	return 0;
+}
+
+static int write_kubeconfig(const char *dir, int port)
+{
+	char *path = xasprintf("%s/kubeconfig", dir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "svcnet: cannot write %s: %s\n", path, strerror(errno));
+		free(path);
+		return -errno;
+	}
+	fprintf(f,
+		"apiVersion: v1\nkind: Config\nclusters:\n- name: svcnet\n  cluster:\n"
+		"    server: http://127.0.0.1:%d\ncontexts:\n- name: svcnet\n  context:\n"
+		"    cluster: svcnet\n    user: svcnet\n    namespace: default\n"
+		"current-context: svcnet\nusers:\n- name: svcnet\n  user: {}\n",
+		port);
+	fclose(f);
+	free(path);
+	return 0;
+}
+
+static int run(int argc, char **argv, bool up)
+{
+	struct apiserver_config cfg;
+	apiserver_config_defaults(&cfg);
+	int rc = parse_flags(argc, argv, &cfg, up);
+	if (rc < 0)
+		return rc == -1 ? 0 : 2;
+	if (mkdir(cfg.data_dir, 0700) == -1 && errno != EEXIST) {
+		fprintf(stderr, "svcnet: cannot create --data-dir %s: %s\n", cfg.data_dir,
+			strerror(errno));
+		return 1;
+	}
+	signals_block();
+	struct apiserver *srv;
+	char *err = NULL;
+	if (apiserver_start(&cfg, &srv, &err) < 0) {
+		fprintf(stderr, "svcnet: %s\n", err);
+		free(err);
+		return 1;
+	}
+	if (up) {
+		if (write_kubeconfig(cfg.data_dir, apiserver_port(srv)) < 0) {
+			apiserver_stop(srv);
+			return 1;
+		}
+		printf("svcnet is up.\n  API server  http://127.0.0.1:%d\n  kubeconfig  %s/kubeconfig\n"
+		       "Try:\n  export KUBECONFIG=%s/kubeconfig\n  kubectl get namespaces\n",
+		       apiserver_port(srv), cfg.data_dir, cfg.data_dir);
+		fflush(stdout);
+	}
+	int sig = signals_wait();
+	log_info("svcnet", "received %s, shutting down", strsignal(sig));
+	apiserver_stop(srv);
+	return 0;
+}
+
+int cmd_apiserver(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
+
+int cmd_up(int argc, char **argv)
+{
+	return run(argc, argv, true);
+}

@@ -1,0 +1,171 @@
+#!/bin/bash
+# kubectl, unmodified and with default flags, against the API server.
+. "$(dirname "$0")/lib.sh"
+command -v kubectl >/dev/null || skip "kubectl is not installed"
+start_apiserver "$TMP/data" || { fail "start API server"; finish; }
+
+out=$(k get namespaces 2>&1)
+expect_match "built-in namespaces exist" "^default +Active" "$out"
+expect_match "kube-system exists" "^kube-system +Active" "$out"
+
+cat >"$TMP/svc.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata:
+  name: my-service
+  labels:
+    app: MyApp
+spec:
+  selector:
+    app: MyApp
+  ports:
+    - name: http
+      protocol: TCP
+      port: 80
+      targetPort: 9376
+    - name: https
+      protocol: TCP
+      port: 443
+      targetPort: 9377
+YAML
+out=$(k apply -f "$TMP/svc.yaml" 2>&1)
+expect_match "apply the seed's multi-port Service" "service/my-service created" "$out"
+
+out=$(k get svc my-service 2>&1)
+expect_match "get prints the Service columns" \
+	"^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE" "$out"
+expect_match "get shows ClusterIP in 10.96.0.0/12 and both ports" \
+	"^my-service +ClusterIP +10\.(9[6-9]|10[0-9]|11[01])\.[0-9]+\.[0-9]+ +<none> +80/TCP,443/TCP" "$out"
+
+ip=$(k get svc my-service -o jsonpath='{.spec.clusterIP}')
+json=$(k get svc my-service -o json)
+expect_match "-o json has the defaulted targetPort" '"targetPort": 9376' "$json"
+expect_match "-o json has sessionAffinity None" '"sessionAffinity": "None"' "$json"
+expect_match "-o json has a uid" '"uid": "[0-9a-f-]{36}"' "$json"
+
+out=$(k describe svc my-service 2>&1)
+expect_match "describe shows the IP" "IP: +$ip" "$out"
+expect_match "describe shows the ports" "Port: +https +443/TCP" "$out"
+
+# Edit via apply: remove a port, change a target port.
+sed -e '/- name: http$/,+3d' -e 's/9377/9500/' "$TMP/svc.yaml" >"$TMP/svc2.yaml"
+out=$(k apply -f "$TMP/svc2.yaml" 2>&1)
+expect_match "apply an edited manifest" "service/my-service configured" "$out"
+ports=$(k get svc my-service -o jsonpath='{range .spec.ports[*]}{.port}:{.targetPort} {end}')
+expect_eq "apply removed the http port and changed targetPort" "443:9500 " "$ports"
+expect_eq "apply kept the clusterIP" "$ip" "$(k get svc my-service -o jsonpath='{.spec.clusterIP}')"
+
+out=$(k patch svc my-service -p '{"metadata":{"labels":{"tier":"web"}}}' 2>&1)
+expect_match "strategic merge patch" "patched" "$out"
+out=$(k patch svc my-service --type=merge -p '{"spec":{"sessionAffinity":"ClientIP"}}' 2>&1)
+expect_match "merge patch" "patched" "$out"
+out=$(k patch svc my-service --type=json -p '[{"op":"replace","path":"/spec/ports/0/port","value":8443}]' 2>&1)
+expect_match "json patch" "patched" "$out"
+expect_eq "patches applied" "web ClientIP 8443" \
+	"$(k get svc my-service -o jsonpath='{.metadata.labels.tier} {.spec.sessionAffinity} {.spec.ports[0].port}')"
+
+k create service clusterip other --tcp=8080:80 >/dev/null 2>&1
+out=$(k get svc -l tier=web -o name 2>&1)
+expect_eq "label selector on list" "service/my-service" "$out"
+out=$(k get svc -l 'tier notin (web)' -o name 2>&1)
+expect_match "set-based selector" "service/other" "$out"
+
+# A chosen clusterIP, then a conflicting one.
+out=$(k create -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: chosen}
+spec:
+  clusterIP: 10.96.100.100
+  ports: [{port: 80}]
+YAML
+)
+expect_match "a chosen clusterIP is kept" "created" "$out"
+expect_eq "chosen IP" "10.96.100.100" "$(k get svc chosen -o jsonpath='{.spec.clusterIP}')"
+out=$(k create -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: conflict}
+spec:
+  clusterIP: 10.96.100.100
+  ports: [{port: 80}]
+YAML
+)
+expect_match "a taken clusterIP is refused" "provided IP is already allocated" "$out"
+out=$(k create -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: outside}
+spec:
+  clusterIP: 192.168.0.10
+  ports: [{port: 80}]
+YAML
+)
+expect_match "an out-of-range clusterIP is refused" "not in the valid range" "$out"
+
+# Invalid Services, rejected with the field named.
+out=$(k create -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: Bad_Name}
+spec:
+  ports: [{port: 80}]
+YAML
+)
+expect_match "invalid name rejected with the field" "metadata.name: Invalid value: \"Bad_Name\"" "$out"
+out=$(k create -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: badport}
+spec:
+  ports: [{port: 70000}]
+YAML
+)
+expect_match "port out of range rejected" "spec.ports\[0\].port: Invalid value: 70000" "$out"
+out=$(k create -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: twoports}
+spec:
+  ports: [{port: 80}, {port: 81}]
+YAML
+)
+expect_match "unnamed ports rejected" "spec.ports\[0\].name: Required value" "$out"
+out=$(k create -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: unknownfield}
+spec:
+  bogus: 1
+  ports: [{port: 80}]
+YAML
+)
+expect_match "unknown field rejected (strict validation)" 'unknown field "spec.bogus"' "$out"
+
+# Watch: a change made while watching shows up.
+k get svc -w --output-watch-events -o name >"$TMP/watch.out" 2>&1 &
+wpid=$!
+PIDS+=("$wpid")
+sleep 1
+k label svc other watched=yes >/dev/null 2>&1
+k delete svc other >/dev/null 2>&1
+sleep 1
+kill "$wpid" 2>/dev/null
+out=$(cat "$TMP/watch.out")
+expect_match "watch shows the modification" "MODIFIED +service/other" "$out"
+expect_match "watch shows the deletion" "DELETED +service/other" "$out"
+
+out=$(k delete svc my-service 2>&1)
+expect_match "delete" "deleted" "$out"
+out=$(k get svc my-service 2>&1)
+expect_match "deleted Service is gone" "NotFound|not found" "$out"
+
+# Namespaces: objects in a missing namespace 404; deleting one deletes its contents.
+out=$(k -n nosuch create service clusterip x --tcp=80 2>&1)
+expect_match "create in a missing namespace is 404" 'namespaces "nosuch" not found' "$out"
+k create namespace scratch >/dev/null 2>&1
+k -n scratch create service clusterip inner --tcp=80 >/dev/null 2>&1
+check "namespace delete" k delete namespace scratch
+out=$(k -n scratch get svc inner 2>&1)
+expect_match "namespace contents deleted" "not found" "$out"
+finish
