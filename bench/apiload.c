@@ -268,7 +268,7 @@ struct worker {
 	long ok, other, failed;
 	long long min_rv;
 	int other_code;
-	char other_body[256];
+	char other_body[512];
 };
 
 static long long body_rv(const char *body)
@@ -317,8 +317,9 @@ static void *create_worker(void *arg)
 			w->other++;
 			if (!w->other_code) {
 				w->other_code = code;
-				snprintf(w->other_body, sizeof(w->other_body), "%.*s",
-					 (int)(b.len < 200 ? b.len : 200), b.p ? b.p : "");
+				snprintf(w->other_body, sizeof(w->other_body), "bench-%ld: %.*s",
+					 w->first + i, (int)(b.len < 400 ? b.len : 400),
+					 b.p ? b.p : "");
 			}
 		} else {
 			w->failed++;

@@ -263,6 +263,12 @@ out:
 void rest_handle(struct req *r)
 {
 	const char *m = r->method;
+	const char *inc = req_query(r, "includeObject");
+	if (inc && !api_table_include_valid(inc)) {
+		reply_status(r, 400, "BadRequest",
+			     "includeObject must be one of None, Metadata or Object, not \"%s\"", inc);
+		return;
+	}
 	if (r->res->namespaced && !r->ns && (r->name || strcmp(m, "GET"))) {
 		reply_status(r, 404, "NotFound",
 			     "the server could not find the requested resource");

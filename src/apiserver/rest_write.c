@@ -131,6 +131,18 @@ static void reply_invalid(struct req *r, const json_t *obj, struct field_errs *e
 	field_errs_free(errs);
 }
 
+/* An allocation failure: a full range is the server's problem (500), the rest are 422. */
+static void reply_alloc_error(struct req *r, const json_t *obj, int rc, struct field_errs *errs)
+{
+	if (rc == -ENOSPC) {
+		reply_status(r, 500, "InternalError", "Internal error occurred: %s",
+			     errs->n ? errs->v[0].message : "range is full");
+		field_errs_free(errs);
+		return;
+	}
+	reply_invalid(r, obj, errs);
+}
+
 static void reply_conflict(struct req *r, const char *name)
 {
 	char *plural = *r->res->group ? xasprintf("%s.%s", r->res->plural, r->res->group)
@@ -238,6 +250,7 @@ void rest_create(struct req *r)
 		goto out;
 	prepare_create(r, obj);
 	api_default(r->res, obj);
+	api_prepare(r->res, obj, NULL);
 	struct field_errs errs = FIELD_ERRS_INIT;
 	api_validate(r->res, obj, NULL, &errs);
 	if (errs.n) {
@@ -246,8 +259,9 @@ void rest_create(struct req *r)
 	}
 	if (r->res->namespaced && !namespace_usable(r, r->ns))
 		goto out;
-	if (is_service(r) && svc_alloc_create(r->srv->alloc, obj, &errs) < 0) {
-		reply_invalid(r, obj, &errs);
+	int rc = is_service(r) ? svc_alloc_create(r->srv->alloc, obj, &errs) : 0;
+	if (rc < 0) {
+		reply_alloc_error(r, obj, rc, &errs);
 		goto out;
 	}
 	store_new(r, obj);
@@ -320,24 +334,27 @@ static int finish_update(struct req *r, const json_t *old, json_t *obj, int64_t 
 {
 	struct field_errs errs = FIELD_ERRS_INIT;
 	api_default(r->res, obj);
-	if (r->sub)
+	if (r->sub) {
+		api_prepare_status(r->res, obj, old);
 		api_validate_status(r->res, obj, old, &errs);
-	else
+	} else {
+		api_prepare(r->res, obj, old);
 		api_validate(r->res, obj, old, &errs);
+	}
 	if (errs.n) {
 		reply_invalid(r, obj, &errs);
 		return -EINVAL;
 	}
 	bool svc = is_service(r) && !r->sub;
-	if (svc && svc_alloc_update(r->srv->alloc, old, obj, &errs) < 0) {
-		reply_invalid(r, obj, &errs);
-		return -EINVAL;
+	int rc = svc ? svc_alloc_update(r->srv->alloc, old, obj, &errs) : 0;
+	if (rc < 0) {
+		reply_alloc_error(r, obj, rc, &errs);
+		return rc;
 	}
 	size_t len;
 	char *json = api_object_encode(obj, &len);
 	char *key = key_for(r->res, r->ns, r->name);
 	int64_t rev;
-	int rc;
 	if (finalized(obj))
 		rc = store_delete(r->srv->store, key, expect_rev, NULL, &rev);
 	else

@@ -36,7 +36,6 @@ struct stream {
 	int fd;
 	struct strbuf out; /* formatted, not yet handed to MHD */
 	size_t off;
-	bool ended;
 };
 
 static const char *const type_names[] = {"ADDED", "MODIFIED", "DELETED"};
@@ -152,7 +151,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (s->off == s->out.len) {
 		sb_reset(&s->out);
 		s->off = 0;
-		if (s->ended || !fill(s))
+		if (!fill(s))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 	}
 	size_t n = s->out.len - s->off;

@@ -363,12 +363,13 @@ static int jp_move_copy(struct jpatch *j, const json_t *op, const struct jptr *p
 		v = jp_remove(j, &from, from_s);
 	} else {
 		v = jptr_get(j->root, &from, from.n);
+		if (v)
+			j->copied += count_nodes(v);
 		if (!v)
 			jp_missing(j, from_s);
-		else if ((j->copied += count_nodes(v)) > MAX_COPY_NODES)
-			v = NULL, jp_fail(j, "the copied values exceed the size limit");
-		else
-			v = json_deep_copy(v);
+		else if (j->copied > MAX_COPY_NODES)
+			jp_fail(j, "the copied values exceed the size limit");
+		v = v && j->copied <= MAX_COPY_NODES ? json_deep_copy(v) : NULL;
 	}
 	rc = v ? jp_add(j, p, path, v) : -EINVAL;
 out:

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,8 +320,9 @@ static int check_value(struct walk *w, const struct schema_type *t, json_t *v, c
 }
 
 /*
- * Prunes obj (see schema.h). The error names the kind as kube-apiserver's
- * 400 does: `Service in version "v1" cannot be handled as a Service: json: ...`.
+ * Prunes obj (see schema.h). *err is the decoder's part of kube-apiserver's
+ * 400 ("json: cannot unmarshal ..."); the caller puts `Service in version
+ * "v1" cannot be handled as a Service: ` in front, as rest_write.c does.
  */
 int api_schema_prune(const struct api_resource *r, json_t *obj, json_t *unknown, char **err)
 {
@@ -342,9 +344,10 @@ int api_schema_prune(const struct api_resource *r, json_t *obj, json_t *unknown,
 	} else {
 		rc = walk_struct(&w, t, obj);
 	}
-	if (rc && err)
-		*err = xasprintf("%s in version \"%s\" cannot be handled as a %s: %s", r->kind,
-				 r->version, r->kind, w.msg);
+	if (rc && err) {
+		*err = w.msg;
+		w.msg = NULL;
+	}
 	free(w.msg);
 	sb_free(&w.path);
 	sb_free(&w.gopath);
@@ -872,6 +875,37 @@ static char *doc_hash(const json_t *doc)
 	return xasprintf("%016" PRIX64, h);
 }
 
+/* The documents never change while the process runs: built once, copied out. */
+static struct {
+	pthread_once_t once;
+	json_t *root;	/* /openapi/v3 */
+	json_t *groups; /* "api/v1" -> its v3 document */
+	json_t *v2;
+} cache = {PTHREAD_ONCE_INIT};
+
+static void build_cache(void)
+{
+	json_t *paths = json_object();
+
+	cache.groups = json_object();
+	for (size_t i = 0; i < api_resource_count; i++) {
+		char *gv = gv_path_of(&api_resources[i]);
+		if (!json_object_get(cache.groups, gv)) {
+			json_t *doc = build_doc(gv, true);
+			char *hash = doc_hash(doc);
+			char *url = xasprintf("/openapi/v3/%s?hash=%s", gv, hash);
+			json_object_set_new(paths, gv,
+					    json_pack("{s:s}", "serverRelativeURL", url));
+			json_object_set_new(cache.groups, gv, doc);
+			free(hash);
+			free(url);
+		}
+		free(gv);
+	}
+	cache.root = json_pack("{s:o}", "paths", paths);
+	cache.v2 = build_doc(NULL, false);
+}
+
 /*
  * The /openapi/v3 root: one entry per served group version, pointing at its
  * document with a hash of that document, so clients can cache by URL.
@@ -879,23 +913,8 @@ static char *doc_hash(const json_t *doc)
  */
 json_t *api_openapi_v3_root(void)
 {
-	json_t *paths = json_object();
-
-	for (size_t i = 0; i < api_resource_count; i++) {
-		char *gv = gv_path_of(&api_resources[i]);
-		if (!json_object_get(paths, gv)) {
-			json_t *doc = build_doc(gv, true);
-			char *hash = doc_hash(doc);
-			char *url = xasprintf("/openapi/v3/%s?hash=%s", gv, hash);
-			json_object_set_new(paths, gv,
-					    json_pack("{s:s}", "serverRelativeURL", url));
-			json_decref(doc);
-			free(hash);
-			free(url);
-		}
-		free(gv);
-	}
-	return json_pack("{s:o}", "paths", paths);
+	pthread_once(&cache.once, build_cache);
+	return json_deep_copy(cache.root);
 }
 
 /*
@@ -911,11 +930,14 @@ json_t *api_openapi_v3_group(const char *gv_path)
 		return NULL;
 	if (gv_path[0] == '/')
 		gv_path++;
-	return build_doc(gv_path, true);
+	pthread_once(&cache.once, build_cache);
+	json_t *doc = json_object_get(cache.groups, gv_path);
+	return doc ? json_deep_copy(doc) : NULL;
 }
 
 /* The swagger 2.0 document of every served kind. Caller owns the result. */
 json_t *api_openapi_v2(void)
 {
-	return build_doc(NULL, false);
+	pthread_once(&cache.once, build_cache);
+	return json_deep_copy(cache.v2);
 }

@@ -1131,6 +1131,7 @@ static const struct schema_type *const kinds[] = {
 const struct schema_type *const schema_common_types[] = {&T_Status, &T_DeleteOptions, &T_Patch,
 							 NULL};
 
+/* Looks up a kind or list kind by name; the result is static (NULL if unknown). */
 const struct schema_type *schema_type_of_kind(const char *kind)
 {
 	for (size_t i = 0; kinds[i]; i++)

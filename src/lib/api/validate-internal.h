@@ -16,6 +16,8 @@
 
 /* Writes base + "." + field into dst (VPATH bytes), cut when too long; returns dst. */
 char *vpath(char *dst, const char *base, const char *field);
+/* Writes base + "." + field + "[i]" into dst (VPATH bytes); returns dst. */
+char *vindex(char *dst, const char *base, const char *field, size_t i);
 
 /* Messages of one format check, as apimachinery's []string. */
 struct vmsgs {

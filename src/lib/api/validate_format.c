@@ -41,6 +41,12 @@ char *vpath(char *dst, const char *base, const char *field)
 	return dst;
 }
 
+char *vindex(char *dst, const char *base, const char *field, size_t i)
+{
+	snprintf(dst, VPATH, "%s.%s[%zu]", base, field, i);
+	return dst;
+}
+
 void vmsgs_add(struct vmsgs *m, const char *fmt, ...)
 {
 	if (m->n == (int)(sizeof(m->v) / sizeof(m->v[0])))
@@ -68,8 +74,8 @@ static bool match_label(const char *s, size_t n, bool alpha_first)
 {
 	if (n == 0)
 		return false;
-	if (alpha_first ? !(s[0] >= 'a' && s[0] <= 'z') : !(islower((unsigned char)s[0]) ||
-							     isdigit((unsigned char)s[0])))
+	if (alpha_first ? !(s[0] >= 'a' && s[0] <= 'z')
+			: !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -113,8 +119,10 @@ void is_dns1123_label(const char *v, struct vmsgs *m)
 		if (match_subdomain(v))
 			vmsgs_add(m, "must not contain dots");
 		else
-			vmsgs_add(m, "%s (e.g. 'my-name',  or '123-abc', regex used for validation is '%s')",
-				  DNS1123_LABEL_MSG, DNS1123_LABEL_FMT);
+			vmsgs_add(
+			    m,
+			    "%s (e.g. 'my-name',  or '123-abc', regex used for validation is '%s')",
+			    DNS1123_LABEL_MSG, DNS1123_LABEL_FMT);
 	}
 }
 
@@ -132,19 +140,22 @@ void is_dns1035_label(const char *v, struct vmsgs *m)
 	if (strlen(v) > 63)
 		vmsgs_add(m, "must be no more than 63 characters");
 	if (!match_label(v, strlen(v), true))
-		vmsgs_add(m, "%s (e.g. 'my-name',  or 'abc-123', regex used for validation is '%s')",
+		vmsgs_add(m,
+			  "%s (e.g. 'my-name',  or 'abc-123', regex used for validation is '%s')",
 			  DNS1035_MSG, DNS1035_FMT);
 }
 
 void is_qualified_name(const char *v, struct vmsgs *m)
 {
-	static const char qn_regex[] = QNAME_MSG " (e.g. 'MyName',  or 'my.name',  or "
-				       "'123-abc', regex used for validation is '" QNAME_FMT "')";
+	static const char qn_regex[] =
+	    QNAME_MSG " (e.g. 'MyName',  or 'my.name',  or "
+		      "'123-abc', regex used for validation is '" QNAME_FMT "')";
 	const char *slash = strchr(v, '/');
 	const char *name = v;
 	if (slash && strchr(slash + 1, '/')) {
-		vmsgs_add(m, "a qualified name %s with an optional DNS subdomain prefix and '/' "
-			     "(e.g. 'example.com/MyName')",
+		vmsgs_add(m,
+			  "a qualified name %s with an optional DNS subdomain prefix and '/' "
+			  "(e.g. 'example.com/MyName')",
 			  qn_regex);
 		return;
 	}
@@ -196,7 +207,8 @@ void is_port_name(const char *v, struct vmsgs *m)
 	if (n > 15)
 		vmsgs_add(m, "must be no more than 15 characters");
 	if (!charset)
-		vmsgs_add(m, "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+		vmsgs_add(m,
+			  "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
 	if (!letter)
 		vmsgs_add(m, "must contain at least one letter (a-z)");
 	if (strstr(v, "--"))
@@ -259,11 +271,15 @@ void check_labels(struct field_errs *errs, const char *path, const json_t *label
 }
 
 static const char *const heads[] = {
-	[FE_REQUIRED] = "Required value", [FE_INVALID] = "Invalid value",
-	[FE_NOT_SUPPORTED] = "Unsupported value", [FE_DUPLICATE] = "Duplicate value",
-	[FE_FORBIDDEN] = "Forbidden",	       [FE_TOO_LONG] = "Too long",
-	[FE_TOO_MANY] = "Too many",	       [FE_NOT_FOUND] = "Not found",
-	[FE_INTERNAL] = "Internal error",
+    [FE_REQUIRED] = "Required value",
+    [FE_INVALID] = "Invalid value",
+    [FE_NOT_SUPPORTED] = "Unsupported value",
+    [FE_DUPLICATE] = "Duplicate value",
+    [FE_FORBIDDEN] = "Forbidden",
+    [FE_TOO_LONG] = "Too long",
+    [FE_TOO_MANY] = "Too many",
+    [FE_NOT_FOUND] = "Not found",
+    [FE_INTERNAL] = "Internal error",
 };
 
 void add_raw(struct field_errs *errs, enum field_err_type type, const char *path, const char *raw,
@@ -405,7 +421,8 @@ void check_port_num(struct field_errs *errs, const char *path, json_int_t v)
 	if (v >= 1 && v <= 65535)
 		return;
 	json_t *jv = json_integer(v);
-	field_errs_add(errs, FE_INVALID, path, jv, "must be between %d and %d, inclusive", 1, 65535);
+	field_errs_add(errs, FE_INVALID, path, jv, "must be between %d and %d, inclusive", 1,
+		       65535);
 	json_decref(jv);
 }
 

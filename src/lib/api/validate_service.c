@@ -53,8 +53,8 @@ static void svc_view(const json_t *obj, struct svc *s)
 	const json_t *h = json_object_get(spec, "healthCheckNodePort");
 	s->hcnp = json_is_integer(h) ? json_integer_value(h) : 0;
 	const json_t *ip0 = json_array_get(s->ips, 0);
-	s->headless = jlen(s->ips) == 1 && json_is_string(ip0) &&
-		      !strcmp(json_string_value(ip0), "None");
+	s->headless =
+	    jlen(s->ips) == 1 && json_is_string(ip0) && !strcmp(json_string_value(ip0), "None");
 }
 
 /* apiservice.ExternallyAccessible. */
@@ -121,9 +121,9 @@ static void default_affinity(json_t *spec)
 		json_t *cip = json_object_get(cfg, "clientIP");
 		json_t *t = json_object_get(cip, "timeoutSeconds");
 		if (!t || json_is_null(t))
-			json_object_set_new(spec, "sessionAffinityConfig",
-					    json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds",
-						      10800));
+			json_object_set_new(
+			    spec, "sessionAffinityConfig",
+			    json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds", 10800));
 	}
 }
 
@@ -148,9 +148,8 @@ static void default_ports(json_t *spec)
 
 static void default_lb_status(json_t *obj)
 {
-	json_t *ingress = json_object_get(json_object_get(json_object_get(obj, "status"),
-							  "loadBalancer"),
-					  "ingress");
+	json_t *ingress = json_object_get(
+	    json_object_get(json_object_get(obj, "status"), "loadBalancer"), "ingress");
 	for (size_t i = 0; i < jlen(ingress); i++) {
 		json_t *ing = json_array_get(ingress, i);
 		const char *ip = jstr(ing, "ip");
@@ -293,8 +292,7 @@ static bool same_node_ports(const json_t *spec, const json_t *old_spec)
 }
 
 /* dropTypeDependentFields: what the new type does not use, when unchanged. */
-static void drop_type_dependent(json_t *obj, json_t *spec, const struct svc *s,
-				const struct svc *o)
+static void drop_type_dependent(json_t *obj, json_t *spec, const struct svc *s, const struct svc *o)
 {
 	if (needs_cluster_ip(o) && !needs_cluster_ip(s)) {
 		if (!strcmp(o->cluster_ip, s->cluster_ip) && same_list(o->ips, s->ips)) {
@@ -522,7 +520,8 @@ static bool validate_cluster_ip_list(const struct svc *s, struct field_errs *err
 			invalid = true;
 	}
 	if (jlen(s->ips) > 2)
-		err_slice(errs, "spec.clusterIPs", "string", s->ips, "may only hold up to 2 values");
+		err_slice(errs, "spec.clusterIPs", "string", s->ips,
+			  "may only hold up to 2 values");
 	return invalid;
 }
 
@@ -555,10 +554,12 @@ static void validate_dual_stack(const struct svc *s, struct field_errs *errs)
 		snprintf(f, sizeof(f), "spec.clusterIPs[%zu]", i);
 		if (!strcmp(fam, "IPv4") && ipf == 6)
 			field_errs_add(errs, FE_INVALID, f, ip,
-				       "expected an IPv4 value as indicated by `ipFamilies[%zu]`", i);
+				       "expected an IPv4 value as indicated by `ipFamilies[%zu]`",
+				       i);
 		if (!strcmp(fam, "IPv6") && ipf != 6)
 			field_errs_add(errs, FE_INVALID, f, ip,
-				       "expected an IPv6 value as indicated by `ipFamilies[%zu]`", i);
+				       "expected an IPv6 value as indicated by `ipFamilies[%zu]`",
+				       i);
 	}
 }
 
@@ -636,7 +637,8 @@ static void validate_affinity(const struct svc *s, struct field_errs *errs)
 	if (!aff || !*aff) {
 		field_errs_add(errs, FE_REQUIRED, "spec.sessionAffinity", NULL, NULL);
 	} else if (strcmp(aff, "ClientIP") && strcmp(aff, "None")) {
-		err_s(errs, FE_NOT_SUPPORTED, "spec.sessionAffinity", aff, "\"ClientIP\", \"None\"");
+		err_s(errs, FE_NOT_SUPPORTED, "spec.sessionAffinity", aff,
+		      "\"ClientIP\", \"None\"");
 	} else if (!strcmp(aff, "None")) {
 		if (cfg)
 			field_errs_add(errs, FE_FORBIDDEN, "spec.sessionAffinityConfig", NULL,
@@ -699,8 +701,7 @@ static char *trim(const char *s, size_t n)
 #define LB_RANGES_ANNOTATION "service.beta.kubernetes.io/load-balancer-source-ranges"
 #define ONLY_LB		     "may only be used when `type` is 'LoadBalancer'"
 
-static void validate_source_ranges(const json_t *obj, const struct svc *s,
-				   struct field_errs *errs)
+static void validate_source_ranges(const json_t *obj, const struct svc *s, struct field_errs *errs)
 {
 	/* The capital L is kube-apiserver's, kept for the same message. */
 	const json_t *ranges = json_object_get(s->spec, "loadBalancerSourceRanges");
@@ -762,8 +763,8 @@ static void validate_lb_fields(const struct svc *s, struct field_errs *errs)
 
 static void validate_traffic_policies(const struct svc *s, struct field_errs *errs)
 {
-	const char *etp = vstr(errs, s->spec, "externalTrafficPolicy", "spec.externalTrafficPolicy",
-			       NULL);
+	const char *etp =
+	    vstr(errs, s->spec, "externalTrafficPolicy", "spec.externalTrafficPolicy", NULL);
 	if (!externally_accessible(s)) {
 		if (etp && *etp)
 			err_s(errs, FE_INVALID, "spec.externalTrafficPolicy", etp,
@@ -777,23 +778,24 @@ static void validate_traffic_policies(const struct svc *s, struct field_errs *er
 	json_int_t hc;
 	vint(errs, s->spec, "healthCheckNodePort", "spec.healthCheckNodePort", &hc);
 	if (!needs_health_check(s) && hc)
-		err_i(errs, "spec.healthCheckNodePort", hc,
-		      "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is "
-		      "'Local'");
+		err_i(
+		    errs, "spec.healthCheckNodePort", hc,
+		    "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is "
+		    "'Local'");
 	else if (needs_health_check(s) && !hc)
 		field_errs_add(errs, FE_REQUIRED, "spec.healthCheckNodePort", NULL, NULL);
 	else if (needs_health_check(s))
 		check_port_num(errs, "spec.healthCheckNodePort", hc);
-	const char *itp = vstr(errs, s->spec, "internalTrafficPolicy", "spec.internalTrafficPolicy",
-			       NULL);
+	const char *itp =
+	    vstr(errs, s->spec, "internalTrafficPolicy", "spec.internalTrafficPolicy", NULL);
 	if (!itp && (!strcmp(s->type, "ClusterIP") || !strcmp(s->type, "NodePort") ||
 		     !strcmp(s->type, "LoadBalancer")))
 		field_errs_add(errs, FE_REQUIRED, "spec.internalTrafficPolicy", NULL, NULL);
 	else if (itp && strcmp(itp, "Cluster") && strcmp(itp, "Local"))
 		err_s(errs, FE_NOT_SUPPORTED, "spec.internalTrafficPolicy", itp,
 		      "\"Cluster\", \"Local\"");
-	const char *td = vstr(errs, s->spec, "trafficDistribution", "spec.trafficDistribution",
-			      NULL);
+	const char *td =
+	    vstr(errs, s->spec, "trafficDistribution", "spec.trafficDistribution", NULL);
 	if (td && strcmp(td, "PreferClose"))
 		err_s(errs, FE_NOT_SUPPORTED, "spec.trafficDistribution", td, "\"PreferClose\"");
 }
@@ -816,15 +818,16 @@ static void validate_ips_update(const struct svc *s, const struct svc *o, struct
 		return;
 	}
 	bool primary_changed =
-		on && n && !json_equal(json_array_get(o->ips, 0), json_array_get(s->ips, 0));
+	    on && n && !json_equal(json_array_get(o->ips, 0), json_array_get(s->ips, 0));
 	if (on > n && n == 0)
 		err_slice(errs, ip0, "string", s->ips, "primary clusterIP can not be unset");
 	if (primary_changed)
 		err_slice(errs, ip0, "string", s->ips, "may not change once set");
 	if (on > n && n == 1 &&
 	    (!json_is_string(s->policy) || strcmp(json_string_value(s->policy), "SingleStack")))
-		field_errs_add(errs, FE_INVALID, "spec.ipFamilyPolicy", s->policy,
-			       "must be set to 'SingleStack' when releasing the secondary clusterIP");
+		field_errs_add(
+		    errs, FE_INVALID, "spec.ipFamilyPolicy", s->policy,
+		    "must be set to 'SingleStack' when releasing the secondary clusterIP");
 }
 
 /* validateUpgradeDowngradeIPFamilies, including kube-apiserver's choice of printed values. */
@@ -844,17 +847,18 @@ static void validate_families_update(const struct svc *s, const struct svc *o,
 					  "may not change once set");
 		return;
 	}
-	bool primary_changed = on && n &&
-			       !json_equal(json_array_get(o->families, 0),
-					   json_array_get(s->families, 0));
+	bool primary_changed =
+	    on && n && !json_equal(json_array_get(o->families, 0), json_array_get(s->families, 0));
 	if (on > n && !jlen(s->ips))
-		err_slice(errs, f0, "core.IPFamily", s->families, "primary ipFamily can not be unset");
+		err_slice(errs, f0, "core.IPFamily", s->families,
+			  "primary ipFamily can not be unset");
 	if (primary_changed)
 		err_slice(errs, f0, "string", s->ips, "may not change once set");
 	if (on > n && n == 1 &&
 	    (!json_is_string(s->policy) || strcmp(json_string_value(s->policy), "SingleStack")))
-		field_errs_add(errs, FE_INVALID, "spec.ipFamilyPolicy", s->policy,
-			       "must be set to 'SingleStack' when releasing the secondary ipFamily");
+		field_errs_add(
+		    errs, FE_INVALID, "spec.ipFamilyPolicy", s->policy,
+		    "must be set to 'SingleStack' when releasing the secondary ipFamily");
 }
 
 static void validate_service_update(const struct svc *s, const struct svc *o,
@@ -930,7 +934,8 @@ static void validate_ingress(const json_t *ing, size_t i, struct field_errs *err
 	if (!mode && ip && *ip)
 		field_errs_add(errs, FE_REQUIRED, f, NULL, "must be specified when `ip` is set");
 	else if (mode && (!ip || !*ip))
-		field_errs_add(errs, FE_FORBIDDEN, f, NULL, "may not be specified when `ip` is not set");
+		field_errs_add(errs, FE_FORBIDDEN, f, NULL,
+			       "may not be specified when `ip` is not set");
 	else if (mode && strcmp(mode, "VIP") && strcmp(mode, "Proxy"))
 		err_s(errs, FE_NOT_SUPPORTED, f, mode, "\"Proxy\", \"VIP\"");
 	vpath(f, path, "hostname");
