@@ -30,6 +30,8 @@ FUZZ_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
 FUZZFLAGS := -O1 -g -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined
 
 .PHONY: all unit fuzz test run format clean deps
+# Keep the objects of the fuzz builds: they are intermediate to no single target.
+.SECONDARY:
 all: $(BUILD)/svcnet
 
 $(BUILD)/obj/%.o: %.c

@@ -15,7 +15,8 @@
 static int split(char *path, char **segs)
 {
 	int n = 0;
-	for (char *tok = strtok(path, "/"); tok; tok = strtok(NULL, "/")) {
+	char *save = NULL;
+	for (char *tok = strtok_r(path, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
 		if (n == MAX_SEGS)
 			return -1;
 		segs[n++] = tok;

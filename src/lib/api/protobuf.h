@@ -22,6 +22,6 @@
  * Never reads outside body.
  */
 json_t *api_protobuf_decode(const void *body, size_t len, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif
