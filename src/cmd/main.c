@@ -13,6 +13,10 @@ static const struct {
 } commands[] = {
 	{"up", cmd_up, "everything on one machine: API server on an embedded store, ..."},
 	{"apiserver", cmd_apiserver, "the Kubernetes-compatible API server"},
+	{"controllers", cmd_controllers, "EndpointSlice, Endpoints, mirroring, LoadBalancer IPs"},
+	{"proxy", cmd_proxy, "the node proxy: ClusterIPs, NodePorts, LoadBalancer IPs"},
+	{"dns", cmd_dns, "the cluster DNS server"},
+	{"env", cmd_env, "print the service environment variables of a namespace"},
 };
 
 static void usage(FILE *f)

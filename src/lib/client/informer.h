@@ -1,0 +1,54 @@
+/*
+ * An informer: list + watch of one collection, kept as a local cache, with
+ * handlers called on every change, as client-go's shared informer. It lists,
+ * then watches from the list's resourceVersion; on 410 Gone or a broken
+ * stream it re-lists (with backoff when the server is down) and turns the
+ * difference into add/update/delete calls, so handlers never miss a change.
+ */
+#ifndef SVCNET_CLIENT_INFORMER_H
+#define SVCNET_CLIENT_INFORMER_H
+
+#include "client/client.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct informer;
+
+/* Handlers run on the informer's own thread, one at a time; objects are borrowed. */
+struct informer_handlers {
+	void (*on_add)(void *arg, const json_t *obj);
+	void (*on_update)(void *arg, const json_t *old, const json_t *obj);
+	void (*on_delete)(void *arg, const json_t *obj);
+	/* After the first complete list (the cache is then "synced"). */
+	void (*on_synced)(void *arg);
+	void *arg;
+};
+
+/*
+ * path is the collection: "/api/v1/services" (all namespaces),
+ * "/apis/discovery.k8s.io/v1/endpointslices", "/api/v1/namespaces/x/pods".
+ * label_selector/field_selector may be NULL. resync_s > 0 makes the informer
+ * call on_update(obj, obj) for every cached object that often.
+ */
+struct informer *informer_new(struct kclient *c, const char *path, const char *label_selector,
+			      const char *field_selector, const struct informer_handlers *h,
+			      int resync_s);
+/* Starts the informer's thread. Returns 0 or a negative errno. */
+int informer_start(struct informer *inf);
+/* Stops the thread (waits for it) and frees the informer and its cache. */
+void informer_free(struct informer *inf);
+
+bool informer_synced(struct informer *inf);
+/* Waits until synced or timeout_ms passes; returns synced. */
+bool informer_wait_synced(struct informer *inf, int timeout_ms);
+
+/* A cached object ("ns" NULL for cluster scope): a new reference, or NULL. */
+json_t *informer_get(struct informer *inf, const char *ns, const char *name);
+/* Calls fn for every cached object, under the cache lock: fn must not call the informer. */
+void informer_foreach(struct informer *inf, void (*fn)(const json_t *obj, void *arg), void *arg);
+size_t informer_count(struct informer *inf);
+/* The resourceVersion the cache reflects. */
+const char *informer_last_rv(struct informer *inf);
+
+#endif
