@@ -183,7 +183,7 @@ static int check_identity(struct req *r, json_t *obj)
 	return 0;
 }
 
-/* What a create resets: system metadata, and status for kinds whose status is written later. */
+/* What a create sets itself: name from generateName, uid, creation time, generation. */
 static void prepare_create(struct req *r, json_t *obj)
 {
 	json_t *meta = api_meta(obj);
@@ -204,12 +204,8 @@ static void prepare_create(struct req *r, json_t *obj)
 	json_object_del(meta, "deletionGracePeriodSeconds");
 	json_object_del(meta, "resourceVersion");
 	json_object_del(meta, "selfLink");
-	if (is_service(r)) {
+	if (is_service(r))
 		json_object_set_new(meta, "generation", json_integer(1));
-		json_object_set_new(obj, "status", json_pack("{s:{}}", "loadBalancer"));
-	} else if (!strcmp(r->res->kind, "Pod") || !strcmp(r->res->kind, "Namespace")) {
-		json_object_del(obj, "status");
-	}
 }
 
 /* Stores a new object; on success replies 201. Releases allocations on failure. */
@@ -269,52 +265,41 @@ out:
 	json_decref(obj);
 }
 
-/* Fields of the stored object an update may not change, and status vs. spec. */
+/*
+ * What an update carries over from the stored object that api_prepare does
+ * not: the generation, and for a status write everything but the status.
+ */
 static void prepare_update(struct req *r, const json_t *old, json_t *obj)
 {
-	static const char *const keep[] = {"uid",
-					   "creationTimestamp",
-					   "deletionTimestamp",
-					   "deletionGracePeriodSeconds",
-					   "generation",
-					   NULL};
 	json_t *meta = api_meta(obj);
 	const json_t *old_meta = json_object_get(old, "metadata");
-	for (const char *const *k = keep; *k; k++) {
-		json_t *v = json_object_get(old_meta, *k);
-		if (v)
-			json_object_set(meta, *k, v);
-		else
-			json_object_del(meta, *k);
-	}
-	if (r->sub) {
-		/* A status write changes status only. */
-		json_t *status = json_incref(json_object_get(obj, "status"));
-		json_t *rv = json_incref(json_object_get(meta, "resourceVersion"));
-		json_t *copy = json_deep_copy(old);
-		json_object_update(obj, copy);
-		json_decref(copy);
-		json_object_set_new(obj, "metadata", json_deep_copy(old_meta));
-		if (rv)
-			json_object_set_new(api_meta(obj), "resourceVersion", rv);
-		if (status)
-			json_object_set_new(obj, "status", status);
-		else
-			json_object_del(obj, "status");
+	json_t *gen = json_object_get(old_meta, "generation");
+	if (gen)
+		json_object_set(meta, "generation", gen);
+	else
+		json_object_del(meta, "generation");
+	if (!r->sub)
 		return;
-	}
-	if (r->res->has_status) {
-		json_t *st = json_object_get(old, "status");
-		if (st)
-			json_object_set(obj, "status", st);
-		else
-			json_object_del(obj, "status");
-	}
-	if (json_object_get(old_meta, "generation") &&
-	    !json_equal(json_object_get(old, "spec"), json_object_get(obj, "spec")))
-		json_object_set_new(
-		    meta, "generation",
-		    json_integer(json_integer_value(json_object_get(old_meta, "generation")) + 1));
+	json_t *status = json_incref(json_object_get(obj, "status"));
+	json_t *rv = json_incref(json_object_get(meta, "resourceVersion"));
+	json_t *copy = json_deep_copy(old);
+	json_object_update(obj, copy);
+	json_decref(copy);
+	if (rv)
+		json_object_set_new(api_meta(obj), "resourceVersion", rv);
+	if (status)
+		json_object_set_new(obj, "status", status);
+	else
+		json_object_del(obj, "status");
+}
+
+/* kube-apiserver counts spec changes in metadata.generation. */
+static void bump_generation(const json_t *old, json_t *obj)
+{
+	json_t *meta = api_meta(obj);
+	json_t *gen = json_object_get(meta, "generation");
+	if (gen && !json_equal(json_object_get(old, "spec"), json_object_get(obj, "spec")))
+		json_object_set_new(meta, "generation", json_integer(json_integer_value(gen) + 1));
 }
 
 /* Does the object wait only for its finalizers to be removed? */
@@ -340,6 +325,7 @@ static int finish_update(struct req *r, const json_t *old, json_t *obj, int64_t 
 	} else {
 		api_prepare(r->res, obj, old);
 		api_validate(r->res, obj, old, &errs);
+		bump_generation(old, obj);
 	}
 	if (errs.n) {
 		reply_invalid(r, obj, &errs);

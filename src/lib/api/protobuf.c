@@ -714,6 +714,10 @@ static const struct pb_kind *find_kind(const char *av, const char *kind)
 	return NULL;
 }
 
+/*
+ * Accepts a whole request body; returns a new object the caller owns, or
+ * NULL with *err (caller frees) set. See protobuf.h.
+ */
 json_t *api_protobuf_decode(const void *body, size_t len, char **err)
 {
 	static const uint8_t magic[4] = {'k', '8', 's', 0};
