@@ -8,6 +8,7 @@
 #include "api/errors.h"
 #include "api/object.h"
 #include "api/patch.h"
+#include "api/protobuf.h"
 #include "api/schema.h"
 #include "api/validate.h"
 #include "apiserver/svcalloc.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define PATCH_RETRIES 8
@@ -92,13 +94,27 @@ static int check_fields(struct req *r, json_t *obj)
 /* Parses the request body as an object of r->res. Replies and returns NULL on error. */
 static json_t *decode_object(struct req *r)
 {
-	json_error_t e;
-	json_t *obj = json_loadb(r->body.buf ? r->body.buf : "", r->body.len, 0, &e);
-	if (!obj) {
-		reply_status(r, 400, "BadRequest",
-			     "couldn't get version/kind; json parse error: %s (line %d, column %d)",
-			     e.text, e.line, e.column);
-		return NULL;
+	const char *ct = req_header(r, "Content-Type");
+	json_t *obj;
+	if (ct && !strncasecmp(ct, "application/vnd.kubernetes.protobuf", 35)) {
+		/* kubectl's typed commands (create namespace, create service) send protobuf. */
+		char *err = NULL;
+		obj = api_protobuf_decode(r->body.buf, r->body.len, &err);
+		if (!obj) {
+			reply_status(r, 400, "BadRequest", "%s", err);
+			free(err);
+			return NULL;
+		}
+	} else {
+		json_error_t e;
+		obj = json_loadb(r->body.buf ? r->body.buf : "", r->body.len, 0, &e);
+		if (!obj) {
+			reply_status(r, 400, "BadRequest",
+				     "couldn't get version/kind; json parse error: %s (line %d, "
+				     "column %d)",
+				     e.text, e.line, e.column);
+			return NULL;
+		}
 	}
 	if (!json_is_object(obj)) {
 		reply_status(r, 400, "BadRequest", "the request body must be a JSON object");

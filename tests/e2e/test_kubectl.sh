@@ -143,7 +143,7 @@ YAML
 expect_match "unknown field rejected (strict validation)" 'unknown field "spec.bogus"' "$out"
 
 # Watch: a change made while watching shows up.
-k get svc -w --output-watch-events -o name >"$TMP/watch.out" 2>&1 &
+k get svc -w --output-watch-events >"$TMP/watch.out" 2>&1 &
 wpid=$!
 PIDS+=("$wpid")
 sleep 1
@@ -152,8 +152,8 @@ k delete svc other >/dev/null 2>&1
 sleep 1
 kill "$wpid" 2>/dev/null
 out=$(cat "$TMP/watch.out")
-expect_match "watch shows the modification" "MODIFIED +service/other" "$out"
-expect_match "watch shows the deletion" "DELETED +service/other" "$out"
+expect_match "watch shows the modification" "^MODIFIED +other +ClusterIP" "$out"
+expect_match "watch shows the deletion" "^DELETED +other +ClusterIP" "$out"
 
 out=$(k delete svc my-service 2>&1)
 expect_match "delete" "deleted" "$out"

@@ -22,6 +22,8 @@ struct kclient_config {
 	char *key_file;
 	char *namespace; /* the context's namespace or NULL */
 	bool insecure;	 /* insecure-skip-tls-verify */
+	char *cert_data; /* PEM client certificate (decoded client-certificate-data) or NULL */
+	char *key_data;	 /* PEM client key (decoded client-key-data) or NULL */
 };
 
 /*
@@ -34,6 +36,7 @@ int kclient_config_from_kubeconfig(const char *path, struct kclient_config *cfg,
 /* Parses a kubeconfig held in memory (for tests and fuzzing). */
 int kclient_config_parse(const char *text, size_t len, struct kclient_config *cfg, char **err)
 	__attribute__((warn_unused_result));
+/* Frees every string of cfg (not cfg itself) and zeroes it. */
 void kclient_config_free(struct kclient_config *cfg);
 
 /* Creates a client (copies cfg). Returns 0 or a negative errno with *err. */
@@ -76,6 +79,32 @@ int kclient_delete(struct kclient *c, const char *path, json_t **out);
 typedef int (*kclient_watch_cb)(const char *type, json_t *object, void *arg);
 int kclient_watch(struct kclient *c, const char *path, kclient_watch_cb cb, void *arg,
 		  volatile int *stop);
+
+/*
+ * As kclient_watch, and also calls tick(arg) on the watching thread about
+ * once a second while the stream is open (for timers such as resync); tick
+ * may be NULL.
+ */
+int kclient_watch_tick(struct kclient *c, const char *path, kclient_watch_cb cb,
+		       void (*tick)(void *arg), void *arg, volatile int *stop);
+
+/*
+ * Lists a whole collection in pages of 500 (?limit=500, then ?continue=...).
+ * path may already carry a query ("...?labelSelector=a%3Db"). Returns 200
+ * with *out a list object holding every item (each with kind and apiVersion
+ * set) and the first page's metadata.resourceVersion, or the failing HTTP
+ * status with *out the Status body, or a negative errno with *out NULL.
+ * Caller owns *out.
+ */
+int kclient_list_all(struct kclient *c, const char *path, json_t **out);
+
+/* Percent-escapes s for a query value (selectors). Caller frees. */
+char *kclient_query_escape(const char *s);
+
+/* The server URL the client talks to (borrowed, lives as long as c). */
+const char *kclient_server(const struct kclient *c);
+/* The namespace of the configuration (borrowed), or NULL. */
+const char *kclient_namespace(const struct kclient *c);
 
 /* "a/b" path segment escaping is not needed: names are DNS labels/subdomains. */
 
