@@ -42,10 +42,20 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
 }
 
+# Daemon logs are checked for sanitizer reports (make test SANITIZE=1) at exit.
+LOGS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for l in "${LOGS[@]}"; do
+		if grep -q "Sanitizer" "$l" 2>/dev/null; then
+			echo "FAIL: sanitizer report in $(basename "$l")"
+			grep -A30 "Sanitizer" "$l" | head -60
+			FAILED=1
+		fi
+	done
 	rm -rf "$TMP"
+	exit "$FAILED"
 }
 trap cleanup EXIT
 
@@ -57,6 +67,7 @@ start_apiserver() {
 	"$SVCNET" apiserver --data-dir "$dir" --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
 	APIPID=$!
 	PIDS+=("$APIPID")
+	LOGS+=("$log")
 	APILOG=$log
 	for _ in $(seq 1 100); do
 		PORT=$(sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$log" | head -1)

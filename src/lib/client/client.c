@@ -464,3 +464,160 @@ out:
 	free(cont);
 	return st;
 }
+
+struct watch_ctx {
+	CURL *h;
+	long status;
+	struct strbuf buf; /* a partial line, or the whole body of a failure */
+	kclient_watch_cb cb;
+	void (*tick)(void *arg);
+	void *arg;
+	volatile int *stop;
+	struct timespec last_tick;
+	int cb_ret; /* nonzero: the callback's value, ends the watch */
+	int proto_err;
+};
+
+/* Decodes one event line and hands it to the callback. */
+static void dispatch_line(struct watch_ctx *w, const char *line, size_t len)
+{
+	json_error_t jerr;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (len == 0)
+		return;
+	json_t *ev = json_loadb(line, len, 0, &jerr);
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	json_t *obj = json_object_get(ev, "object");
+	if (!type || !json_is_object(obj)) {
+		log_warn("client", "malformed watch event: %s", ev ? "no type or object" : jerr.text);
+		w->proto_err = -EBADMSG;
+	} else {
+		w->cb_ret = w->cb(type, obj, w->arg);
+	}
+	json_decref(ev);
+}
+
+static bool watch_done(struct watch_ctx *w)
+{
+	return w->cb_ret || w->proto_err || (w->stop && *w->stop);
+}
+
+static size_t watch_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct watch_ctx *w = arg;
+	size_t len = size * n, start = 0;
+
+	if (!w->status)
+		curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->status);
+	sb_append(&w->buf, p, len);
+	if (w->status != 200)
+		return len;
+	for (size_t i = 0; i < w->buf.len && !watch_done(w); i++) {
+		if (w->buf.buf[i] != '\n')
+			continue;
+		dispatch_line(w, w->buf.buf + start, i - start);
+		start = i + 1;
+	}
+	if (start > 0) {
+		memmove(w->buf.buf, w->buf.buf + start, w->buf.len - start);
+		w->buf.len -= start;
+		w->buf.buf[w->buf.len] = '\0';
+	}
+	return watch_done(w) ? 0 : len;
+}
+
+static int64_t ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Called by curl at least once a second, also while the stream is idle. */
+static int watch_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct watch_ctx *w = arg;
+
+	if (w->stop && *w->stop)
+		return 1;
+	if (w->tick && ms_since(&w->last_tick) >= 1000) {
+		clock_gettime(CLOCK_MONOTONIC, &w->last_tick);
+		w->tick(w->arg);
+	}
+	return 0;
+}
+
+/*
+ * A watch the server refused before streaming (403, 404, 410, 500...) is
+ * handed to the callback as an ERROR event, as kube-apiserver sends a too
+ * old resourceVersion in the stream, so that callers handle both alike.
+ */
+static int refused(struct watch_ctx *w)
+{
+	json_t *st = json_loadb(w->buf.buf ? w->buf.buf : "", w->buf.len, 0, NULL);
+
+	if (!json_is_object(st) || !json_integer_value(json_object_get(st, "code"))) {
+		json_decref(st);
+		st = json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", "Status", "apiVersion", "v1",
+			       "status", "Failure", "message", w->buf.buf ? w->buf.buf : "",
+			       "code", (json_int_t)w->status);
+	}
+	int ret = w->cb("ERROR", st, w->arg);
+	json_decref(st);
+	return ret;
+}
+
+/*
+ * Streams a watch of path, calling cb per event and tick (may be NULL) about
+ * once a second. Returns 0 when the stream ends or *stop is set, cb's
+ * nonzero value, or a negative errno on a transport or framing error.
+ */
+int kclient_watch_tick(struct kclient *c, const char *path, kclient_watch_cb cb,
+		       void (*tick)(void *arg), void *arg, volatile int *stop)
+{
+	struct watch_ctx w = {.cb = cb, .tick = tick, .arg = arg, .stop = stop};
+	CURL *h = handle_get(c);
+	struct curl_slist *hdr = setup(c, h, "GET", path, NULL, NULL, 0, true);
+	int ret = 0;
+
+	w.h = h;
+	clock_gettime(CLOCK_MONOTONIC, &w.last_tick);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, watch_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, watch_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &w);
+	CURLcode rc = curl_easy_perform(h);
+	if (!w.status)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &w.status);
+	if (w.cb_ret)
+		ret = w.cb_ret;
+	else if (w.proto_err)
+		ret = w.proto_err;
+	else if (stop && *stop)
+		ret = 0;
+	else if (rc != CURLE_OK)
+		ret = curl_errno(rc);
+	else if (w.status != 200)
+		ret = refused(&w);
+	else if (w.buf.len > 0)
+		dispatch_line(&w, w.buf.buf, w.buf.len); /* a last line without '\n' */
+	if (!ret && w.cb_ret)
+		ret = w.cb_ret;
+	if (ret < 0)
+		log_debug("client", "watch %s: %s", path, curl_easy_strerror(rc));
+	curl_slist_free_all(hdr);
+	handle_put(c, h);
+	sb_free(&w.buf);
+	return ret;
+}
+
+/* Streams a watch of path; see client.h. */
+int kclient_watch(struct kclient *c, const char *path, kclient_watch_cb cb, void *arg,
+		  volatile int *stop)
+{
+	return kclient_watch_tick(c, path, cb, NULL, arg, stop);
+}

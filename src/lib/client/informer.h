@@ -34,6 +34,12 @@ struct informer_handlers {
 struct informer *informer_new(struct kclient *c, const char *path, const char *label_selector,
 			      const char *field_selector, const struct informer_handlers *h,
 			      int resync_s);
+/*
+ * Sets how long each watch asks the server to keep the stream open (a
+ * random 300 to 600 seconds by default); call before informer_start.
+ * Tests use a short one to exercise the re-watch.
+ */
+void informer_set_watch_timeout(struct informer *inf, int seconds);
 /* Starts the informer's thread. Returns 0 or a negative errno. */
 int informer_start(struct informer *inf);
 /* Stops the thread (waits for it) and frees the informer and its cache. */
