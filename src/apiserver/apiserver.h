@@ -12,6 +12,10 @@ struct apiserver_config {
 	const char *service_cidrs;   /* "10.96.0.0/12[,IPv6 CIDR]" */
 	const char *node_port_range; /* "30000-32767" */
 	size_t watch_cache_size;     /* recent events kept for watchers */
+	const char *store;	     /* "sqlite" or "etcd" */
+	const char *etcd_servers;    /* for --store etcd */
+	const char *etcd_prefix;
+	const char *etcd_cafile, *etcd_certfile, *etcd_keyfile;
 };
 
 /* Fills cfg with the defaults of DESIGN.md. */

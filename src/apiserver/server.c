@@ -290,6 +290,9 @@ void apiserver_config_defaults(struct apiserver_config *cfg)
 	cfg->service_cidrs = "10.96.0.0/12";
 	cfg->node_port_range = "30000-32767";
 	cfg->watch_cache_size = 20000;
+	cfg->store = "sqlite";
+	cfg->etcd_servers = "http://127.0.0.1:2379";
+	cfg->etcd_prefix = "/registry";
 }
 
 int apiserver_start(const struct apiserver_config *cfg, struct apiserver **out, char **err)
@@ -303,7 +306,13 @@ int apiserver_start(const struct apiserver_config *cfg, struct apiserver **out, 
 	int rc = svc_alloc_new(&ac, &srv->alloc, err);
 	if (rc < 0)
 		goto fail;
-	rc = store_open_sqlite(cfg->data_dir, cfg->watch_cache_size, &srv->store, err);
+	if (!strcmp(cfg->store, "etcd")) {
+		struct store_etcd_config ec = {cfg->etcd_servers, cfg->etcd_prefix, cfg->etcd_cafile,
+					       cfg->etcd_certfile, cfg->etcd_keyfile};
+		rc = store_open_etcd(&ec, cfg->watch_cache_size, &srv->store, err);
+	} else {
+		rc = store_open_sqlite(cfg->data_dir, cfg->watch_cache_size, &srv->store, err);
+	}
 	if (rc < 0)
 		goto fail;
 	rc = rest_bootstrap(srv, err);
@@ -313,8 +322,9 @@ int apiserver_start(const struct apiserver_config *cfg, struct apiserver **out, 
 	if (rc < 0)
 		goto fail;
 	pthread_create(&srv->janitor, NULL, rest_janitor, srv);
-	log_info("apiserver", "serving on %s (port %d), store %s/svcnet.db at revision %lld",
-		 cfg->listen, srv->port, cfg->data_dir, (long long)store_current_rev(srv->store));
+	log_info("apiserver", "serving on %s (port %d), store %s at revision %lld", cfg->listen,
+		 srv->port, strcmp(cfg->store, "etcd") ? cfg->data_dir : cfg->etcd_servers,
+		 (long long)store_current_rev(srv->store));
 	*out = srv;
 	return 0;
 fail:

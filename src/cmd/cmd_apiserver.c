@@ -21,7 +21,10 @@ static const char apiserver_help[] =
 	"\n"
 	"  --data-dir DIR            where the store lives (default ./data)\n"
 	"  --listen ADDR:PORT        address to serve on (default 127.0.0.1:8080; loopback only)\n"
-	"  --store sqlite            the store backend (sqlite; etcd is not built yet)\n"
+	"  --store sqlite|etcd       the store backend (default sqlite)\n"
+	"  --etcd-servers URL,...    etcd endpoints for --store etcd (default http://127.0.0.1:2379)\n"
+	"  --etcd-prefix PREFIX      key prefix in etcd (default /registry)\n"
+	"  --etcd-cafile F --etcd-certfile F --etcd-keyfile F   TLS to etcd\n"
 	"  --service-cidr CIDR[,CIDR6]  ClusterIP range(s) (default 10.96.0.0/12)\n"
 	"  --node-port-range A-B     NodePort range (default 30000-32767)\n"
 	"  --watch-cache-size N      recent events kept for watchers (default 20000)\n"
@@ -38,7 +41,7 @@ static const char up_help[] =
 	"  --dns-listen none         (accepted; the DNS server is not built yet)\n";
 
 enum { OPT_DATA = 1, OPT_LISTEN, OPT_STORE, OPT_CIDR, OPT_PORTS, OPT_WCS, OPT_HELP,
-       OPT_PROXY, OPT_DNS };
+       OPT_PROXY, OPT_DNS, OPT_ETCD, OPT_ETCD_PREFIX, OPT_ETCD_CA, OPT_ETCD_CERT, OPT_ETCD_KEY };
 
 static const struct option options[] = {
 	{"data-dir", required_argument, NULL, OPT_DATA},
@@ -49,6 +52,11 @@ static const struct option options[] = {
 	{"watch-cache-size", required_argument, NULL, OPT_WCS},
 	{"proxy-mode", required_argument, NULL, OPT_PROXY},
 	{"dns-listen", required_argument, NULL, OPT_DNS},
+	{"etcd-servers", required_argument, NULL, OPT_ETCD},
+	{"etcd-prefix", required_argument, NULL, OPT_ETCD_PREFIX},
+	{"etcd-cafile", required_argument, NULL, OPT_ETCD_CA},
+	{"etcd-certfile", required_argument, NULL, OPT_ETCD_CERT},
+	{"etcd-keyfile", required_argument, NULL, OPT_ETCD_KEY},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -66,12 +74,18 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, bool
 		case OPT_CIDR: cfg->service_cidrs = optarg; break;
 		case OPT_PORTS: cfg->node_port_range = optarg; break;
 		case OPT_STORE:
-			if (strcmp(optarg, "sqlite")) {
-				fprintf(stderr, "svcnet: --store %s: only 'sqlite' is built so far\n",
+			if (strcmp(optarg, "sqlite") && strcmp(optarg, "etcd")) {
+				fprintf(stderr, "svcnet: --store %s: expected sqlite or etcd\n",
 					optarg);
 				return -2;
 			}
+			cfg->store = optarg;
 			break;
+		case OPT_ETCD: cfg->etcd_servers = optarg; break;
+		case OPT_ETCD_PREFIX: cfg->etcd_prefix = optarg; break;
+		case OPT_ETCD_CA: cfg->etcd_cafile = optarg; break;
+		case OPT_ETCD_CERT: cfg->etcd_certfile = optarg; break;
+		case OPT_ETCD_KEY: cfg->etcd_keyfile = optarg; break;
 		case OPT_WCS: {
 			char *end;
 			long v = strtol(optarg, &end, 10);

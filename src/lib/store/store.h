@@ -44,6 +44,21 @@ void store_kv_free(struct store_kv *kv);
 int store_open_sqlite(const char *dir, size_t watch_cache_size, struct store **out, char **err)
 	__attribute__((warn_unused_result));
 
+/* Where the etcd backend finds its cluster. */
+struct store_etcd_config {
+	const char *servers; /* "http://127.0.0.1:2379,http://127.0.0.1:22379" */
+	const char *prefix;  /* key prefix, "/registry" by default */
+	const char *cafile, *certfile, *keyfile; /* TLS to etcd, or NULL */
+};
+
+/*
+ * Opens the etcd backend: checks the cluster's health (a clear sentence in
+ * *err when it is unreachable) and starts the watch that feeds the watch
+ * cache. Same semantics as the SQLite backend; revisions are etcd's.
+ */
+int store_open_etcd(const struct store_etcd_config *cfg, size_t watch_cache_size,
+		    struct store **out, char **err) __attribute__((warn_unused_result));
+
 void store_close(struct store *s);
 
 /* Creates key; fails with -EEXIST when it exists. *rev gets the new revision. */
