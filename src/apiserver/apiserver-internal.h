@@ -23,6 +23,9 @@ struct apiserver {
 	struct metrics metrics;
 	int port;
 	volatile int stopping;
+	struct watch_hub *hub;
+	int inflight, inflight_mutating; /* requests being served (atomic) */
+	unsigned long throttled;	 /* answered 429 (atomic) */
 	pthread_t janitor;
 	pthread_mutex_t janitor_lock;
 	pthread_cond_t janitor_cond;
@@ -36,6 +39,7 @@ struct req {
 	char *path; /* URL path without the query */
 	struct strbuf body;
 	bool body_too_large;
+	bool smuggled; /* Content-Length and Transfer-Encoding both present */
 	double start;
 
 	/* The route. */
@@ -79,6 +83,11 @@ void *rest_janitor(void *arg);
 
 /* watch.c: serves ?watch=1 on a collection. */
 void watch_handle(struct req *r);
+/* The thread that resumes parked watch streams. */
+int watch_hub_start(struct apiserver *srv);
+/* Ends every stream (they see the end at their next read) and the hub thread. */
+void watch_hub_stop(struct apiserver *srv);
+void watch_hub_free(struct apiserver *srv);
 
 /* Store key helpers. */
 char *key_for(const struct api_resource *res, const char *ns, const char *name);

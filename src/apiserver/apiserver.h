@@ -12,6 +12,8 @@ struct apiserver_config {
 	const char *service_cidrs;   /* "10.96.0.0/12[,IPv6 CIDR]" */
 	const char *node_port_range; /* "30000-32767" */
 	size_t watch_cache_size;     /* recent events kept for watchers */
+	int max_inflight;	     /* read-only requests served at once (429 above) */
+	int max_mutating_inflight;   /* mutating requests served at once */
 	const char *store;	     /* "sqlite" or "etcd" */
 	const char *etcd_servers;    /* for --store etcd */
 	const char *etcd_prefix;

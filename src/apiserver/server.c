@@ -21,6 +21,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#define WORKERS		 16
+#define MAX_CONNECTIONS	 4000
+#define IDLE_TIMEOUT_S	 60
+#define MAX_HEADER_BYTES (128 * 1024)
+
 double now_seconds(void)
 {
 	struct timespec ts;
@@ -89,9 +94,16 @@ static void reply_metrics(struct req *r)
 		  "# TYPE svcnet_clusterip_allocated gauge\nsvcnet_clusterip_allocated %zu\n"
 		  "# TYPE svcnet_clusterip_total gauge\nsvcnet_clusterip_total %zu\n"
 		  "# TYPE svcnet_nodeport_allocated gauge\nsvcnet_nodeport_allocated %zu\n"
-		  "# TYPE svcnet_nodeport_total gauge\nsvcnet_nodeport_total %zu\n",
+		  "# TYPE svcnet_nodeport_total gauge\nsvcnet_nodeport_total %zu\n"
+		  "# TYPE apiserver_current_inflight_requests gauge\n"
+		  "apiserver_current_inflight_requests{request_kind=\"readOnly\"} %d\n"
+		  "apiserver_current_inflight_requests{request_kind=\"mutating\"} %d\n"
+		  "# TYPE apiserver_dropped_requests_total counter\napiserver_dropped_requests_total %lu\n",
 		  watch_cache_watchers(store_watch_cache(srv->store)),
-		  (long long)store_current_rev(srv->store), used, total, pused, ptotal);
+		  (long long)store_current_rev(srv->store), used, total, pused, ptotal,
+		  __atomic_load_n(&srv->inflight, __ATOMIC_RELAXED),
+		  __atomic_load_n(&srv->inflight_mutating, __ATOMIC_RELAXED),
+		  __atomic_load_n(&srv->throttled, __ATOMIC_RELAXED));
 	reply_raw(r, 200, "text/plain; version=0.0.4", sb_steal(&sb), sb.len);
 }
 
@@ -123,8 +135,48 @@ static bool health_handle(struct req *r)
 	return false;
 }
 
+static bool is_mutating(const char *method)
+{
+	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+}
+
+/*
+ * Admission by count, as kube-apiserver's --max-requests-inflight and
+ * --max-mutating-requests-inflight: over the limit → 429 with Retry-After.
+ * Returns true when admitted (the caller must call inflight_leave).
+ */
+static bool inflight_enter(struct req *r)
+{
+	struct apiserver *srv = r->srv;
+	bool mut = is_mutating(r->method);
+	int *counter = mut ? &srv->inflight_mutating : &srv->inflight;
+	int limit = mut ? srv->cfg.max_mutating_inflight : srv->cfg.max_inflight;
+	if (__atomic_add_fetch(counter, 1, __ATOMIC_SEQ_CST) <= limit)
+		return true;
+	__atomic_sub_fetch(counter, 1, __ATOMIC_SEQ_CST);
+	r->verb = "throttled";
+	reply_status(r, 429, "TooManyRequests", "Too many requests, please try again later.");
+	MHD_add_response_header(r->resp, "Retry-After", "1");
+	__atomic_add_fetch(&srv->throttled, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+static void inflight_leave(struct req *r)
+{
+	int *counter = is_mutating(r->method) ? &r->srv->inflight_mutating : &r->srv->inflight;
+	__atomic_sub_fetch(counter, 1, __ATOMIC_SEQ_CST);
+}
+
 static void dispatch(struct req *r)
 {
+	if (r->smuggled) {
+		/* Both framings at once is how requests are smuggled: refuse and close. */
+		r->verb = "badrequest";
+		reply_status(r, 400, "BadRequest",
+			     "a request may not carry both Content-Length and Transfer-Encoding");
+		MHD_add_response_header(r->resp, "Connection", "close");
+		return;
+	}
 	if (r->body_too_large) {
 		r->verb = "toolarge";
 		reply_status(r, 413, "RequestEntityTooLarge",
@@ -140,10 +192,12 @@ static void dispatch(struct req *r)
 		return;
 	}
 	const char *w = req_query(r, "watch");
-	if (!r->name && !strcmp(r->method, "GET") && w && (!strcmp(w, "1") || !strcmp(w, "true")))
-		watch_handle(r);
-	else
+	if (!r->name && !strcmp(r->method, "GET") && w && (!strcmp(w, "1") || !strcmp(w, "true"))) {
+		watch_handle(r); /* long-running: not counted in flight, as in kube-apiserver */
+	} else if (inflight_enter(r)) {
 		rest_handle(r);
+		inflight_leave(r);
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -163,6 +217,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > MAX_BODY)
 			r->body_too_large = true;
+		if (cl && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_TRANSFER_ENCODING))
+			r->smuggled = true;
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -261,15 +318,21 @@ static int start_http(struct apiserver *srv, char **err)
 	int rc = parse_listen(srv->cfg.listen, &ss, err);
 	if (rc < 0)
 		return rc;
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	/*
+	 * A pool of event-loop threads (epoll): an idle or slow client costs a
+	 * socket, never a thread; watches suspend while they have nothing to say.
+	 */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->mhd = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT, 2000u,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)256 * 1024, MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_END);
+		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)WORKERS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)MAX_HEADER_BYTES, MHD_OPTION_END);
 	if (!srv->mhd) {
 		*err = xasprintf("cannot listen on %s: %s", srv->cfg.listen, strerror(errno));
 		return -EADDRINUSE;
@@ -290,6 +353,8 @@ void apiserver_config_defaults(struct apiserver_config *cfg)
 	cfg->service_cidrs = "10.96.0.0/12";
 	cfg->node_port_range = "30000-32767";
 	cfg->watch_cache_size = 20000;
+	cfg->max_inflight = 400;
+	cfg->max_mutating_inflight = 200;
 	cfg->store = "sqlite";
 	cfg->etcd_servers = "http://127.0.0.1:2379";
 	cfg->etcd_prefix = "/registry";
@@ -318,6 +383,11 @@ int apiserver_start(const struct apiserver_config *cfg, struct apiserver **out, 
 	rc = rest_bootstrap(srv, err);
 	if (rc < 0)
 		goto fail;
+	rc = watch_hub_start(srv);
+	if (rc < 0) {
+		*err = xstrdup("cannot start the watch thread");
+		goto fail;
+	}
 	rc = start_http(srv, err);
 	if (rc < 0)
 		goto fail;
@@ -328,6 +398,10 @@ int apiserver_start(const struct apiserver_config *cfg, struct apiserver **out, 
 	*out = srv;
 	return 0;
 fail:
+	if (srv->hub) {
+		watch_hub_stop(srv);
+		watch_hub_free(srv);
+	}
 	if (srv->store)
 		store_close(srv->store);
 	if (srv->alloc)
@@ -348,8 +422,9 @@ void apiserver_stop(struct apiserver *srv)
 	pthread_cond_broadcast(&srv->janitor_cond);
 	pthread_mutex_unlock(&srv->janitor_lock);
 	pthread_join(srv->janitor, NULL);
-	watch_cache_shutdown(store_watch_cache(srv->store));
+	watch_hub_stop(srv);
 	MHD_stop_daemon(srv->mhd);
+	watch_hub_free(srv);
 	store_close(srv->store);
 	svc_alloc_free(srv->alloc);
 	free(srv);

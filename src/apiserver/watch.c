@@ -1,9 +1,11 @@
 /*
  * Watch streams: ?watch=1 on a collection. A stream is a chunked HTTP
- * response of newline-separated {"type":..., "object":...} events, read
- * from the store's watch cache by the connection's own thread. Nothing is
- * queued per watcher: one that falls behind the cache is disconnected and
- * re-lists, as kube-apiserver's cacher does.
+ * response of newline-separated {"type":..., "object":...} events read
+ * from the store's watch cache. A stream with nothing to send is suspended
+ * (it holds no worker thread); the hub thread resumes the suspended streams
+ * whenever the cache publishes, and once a second for timeouts and
+ * bookmarks. Nothing is queued per watcher: one that falls behind the cache
+ * is disconnected and re-lists, as kube-apiserver's cacher does.
  */
 #include "apiserver/apiserver-internal.h"
 
@@ -17,15 +19,31 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_S 1800
 #define BOOKMARK_PERIOD_S 10
-#define POLL_PERIOD_MS	  1000
+#define TICK_MS		  1000
+#define CHUNK_BYTES	  (64 * 1024)
+
+struct watch_hub {
+	pthread_mutex_t mu;
+	struct stream *streams; /* every open stream */
+	uint64_t seq;		/* the cache's publish point, as last seen */
+	bool stopping;
+	pthread_t thread;
+	struct watch_cache *wc;
+};
 
 struct stream {
+	struct stream *next, *prev; /* in the hub's list */
+	struct watch_hub *hub;
+	struct MHD_Connection *conn;
+	bool suspended;
+	uint64_t seen; /* hub->seq when the stream last looked for events */
 	const struct api_resource *res;
 	struct watcher *w;
 	struct label_selector *ls;
@@ -40,9 +58,24 @@ struct stream {
 
 static const char *const type_names[] = {"ADDED", "MODIFIED", "DELETED"};
 
+static void hub_unlink(struct stream *s)
+{
+	struct watch_hub *h = s->hub;
+	pthread_mutex_lock(&h->mu);
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (h->streams == s)
+		h->streams = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&h->mu);
+}
+
 static void stream_free(void *cls)
 {
 	struct stream *s = cls;
+	if (s->hub)
+		hub_unlink(s);
 	if (s->w)
 		watcher_close(s->w);
 	label_selector_free(s->ls);
@@ -117,32 +150,46 @@ static bool client_gone(struct stream *s)
 	return s->fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-/* Waits for the next output; false when the stream should end. */
+/* Takes what the cache has for the stream now; false when the stream should end. */
 static bool fill(struct stream *s)
 {
-	while (!s->out.len) {
-		double left = s->deadline - now_seconds();
-		if (left <= 0 || client_gone(s))
-			return false;
+	if (now_seconds() >= s->deadline || client_gone(s))
+		return false;
+	pthread_mutex_lock(&s->hub->mu);
+	s->seen = s->hub->seq;
+	bool stopping = s->hub->stopping;
+	pthread_mutex_unlock(&s->hub->mu);
+	if (stopping)
+		return false;
+	while (s->out.len < CHUNK_BYTES) {
 		struct watch_event *ev;
-		int ms = left * 1000 < POLL_PERIOD_MS ? (int)(left * 1000) + 1 : POLL_PERIOD_MS;
-		int rc = watcher_next(s->w, &ev, ms);
-		if (rc == 0) {
-			emit_event(s, ev);
-			watch_event_put(ev);
-		} else if (rc == -ETIMEDOUT) {
-			if (s->bookmarks && now_seconds() - s->last_sent >= BOOKMARK_PERIOD_S)
-				emit_bookmark(s);
-		} else {
+		int rc = watcher_next(s->w, &ev, 0);
+		if (rc == -ETIMEDOUT)
+			break;
+		if (rc < 0) {
 			if (rc == -EOVERFLOW)
-				log_warn("apiserver",
-					 "watch of %s fell behind the watch cache; "
-					 "closing it so the client re-lists",
+				log_warn("apiserver", "watch of %s fell behind the watch cache; "
+						      "closing it so the client re-lists",
 					 s->res->plural);
 			return false;
 		}
+		emit_event(s, ev);
+		watch_event_put(ev);
 	}
+	if (!s->out.len && s->bookmarks && now_seconds() - s->last_sent >= BOOKMARK_PERIOD_S)
+		emit_bookmark(s);
 	return true;
+}
+
+/* Suspends the connection until the hub sees something new (unless it already has). */
+static void park(struct stream *s)
+{
+	pthread_mutex_lock(&s->hub->mu);
+	if (s->hub->seq == s->seen && !s->hub->stopping) {
+		s->suspended = true;
+		MHD_suspend_connection(s->conn);
+	}
+	pthread_mutex_unlock(&s->hub->mu);
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -153,6 +200,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		s->off = 0;
 		if (!fill(s))
 			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (!s->out.len) {
+			park(s);
+			return 0;
+		}
 	}
 	size_t n = s->out.len - s->off;
 	if (n > max)
@@ -160,6 +211,68 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	memcpy(buf, s->out.buf + s->off, n);
 	s->off += n;
 	return (ssize_t)n;
+}
+
+/* Resumes suspended streams: those behind the cache, or all of them on a tick. */
+static void hub_wake(struct watch_hub *h, bool all)
+{
+	for (struct stream *s = h->streams; s; s = s->next) {
+		if (s->suspended && (all || s->seen != h->seq)) {
+			s->suspended = false;
+			MHD_resume_connection(s->conn);
+		}
+	}
+}
+
+static void *hub_run(void *arg)
+{
+	struct watch_hub *h = arg;
+	uint64_t seen = 0;
+	double tick = now_seconds() + TICK_MS / 1000.0;
+	for (;;) {
+		uint64_t seq = watch_cache_wait(h->wc, seen, TICK_MS);
+		pthread_mutex_lock(&h->mu);
+		bool all = now_seconds() >= tick || h->stopping;
+		h->seq = seen = seq;
+		hub_wake(h, all);
+		bool stop = h->stopping;
+		pthread_mutex_unlock(&h->mu);
+		if (stop)
+			return NULL;
+		if (all)
+			tick = now_seconds() + TICK_MS / 1000.0;
+	}
+}
+
+int watch_hub_start(struct apiserver *srv)
+{
+	struct watch_hub *h = xcalloc(1, sizeof(*h));
+	pthread_mutex_init(&h->mu, NULL);
+	h->wc = store_watch_cache(srv->store);
+	if (pthread_create(&h->thread, NULL, hub_run, h) != 0) {
+		free(h);
+		return -EAGAIN;
+	}
+	srv->hub = h;
+	return 0;
+}
+
+void watch_hub_stop(struct apiserver *srv)
+{
+	struct watch_hub *h = srv->hub;
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->stopping = true;
+	pthread_mutex_unlock(&h->mu);
+	watch_cache_shutdown(h->wc);
+	pthread_join(h->thread, NULL);
+}
+
+void watch_hub_free(struct apiserver *srv)
+{
+	free(srv->hub);
+	srv->hub = NULL;
 }
 
 static int initial_visit(const struct store_kv *kv, void *arg)
@@ -250,7 +363,16 @@ void watch_handle(struct req *r)
 	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	s->fd = ci ? ci->connect_fd : -1;
 	s->last_sent = now_seconds();
-	r->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
+	s->conn = r->conn;
+	s->hub = r->srv->hub;
+	pthread_mutex_lock(&s->hub->mu);
+	s->next = s->hub->streams;
+	if (s->next)
+		s->next->prev = s;
+	s->hub->streams = s;
+	s->seen = s->hub->seq;
+	pthread_mutex_unlock(&s->hub->mu);
+	r->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, CHUNK_BYTES, stream_read, s,
 						    stream_free);
 	MHD_add_response_header(r->resp, "Content-Type", "application/json");
 	r->code = 200;

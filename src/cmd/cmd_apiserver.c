@@ -28,6 +28,8 @@ static const char apiserver_help[] =
 	"  --service-cidr CIDR[,CIDR6]  ClusterIP range(s) (default 10.96.0.0/12)\n"
 	"  --node-port-range A-B     NodePort range (default 30000-32767)\n"
 	"  --watch-cache-size N      recent events kept for watchers (default 20000)\n"
+	"  --max-requests-inflight N            read-only requests served at once (default 400)\n"
+	"  --max-mutating-requests-inflight N   mutating requests served at once (default 200)\n"
 	"  --help                    this text\n";
 
 static const char up_help[] =
@@ -41,7 +43,8 @@ static const char up_help[] =
 	"  --dns-listen none         (accepted; the DNS server is not built yet)\n";
 
 enum { OPT_DATA = 1, OPT_LISTEN, OPT_STORE, OPT_CIDR, OPT_PORTS, OPT_WCS, OPT_HELP,
-       OPT_PROXY, OPT_DNS, OPT_ETCD, OPT_ETCD_PREFIX, OPT_ETCD_CA, OPT_ETCD_CERT, OPT_ETCD_KEY };
+       OPT_PROXY, OPT_DNS, OPT_ETCD, OPT_ETCD_PREFIX, OPT_ETCD_CA, OPT_ETCD_CERT, OPT_ETCD_KEY,
+       OPT_INFLIGHT, OPT_MUT_INFLIGHT };
 
 static const struct option options[] = {
 	{"data-dir", required_argument, NULL, OPT_DATA},
@@ -57,15 +60,31 @@ static const struct option options[] = {
 	{"etcd-cafile", required_argument, NULL, OPT_ETCD_CA},
 	{"etcd-certfile", required_argument, NULL, OPT_ETCD_CERT},
 	{"etcd-keyfile", required_argument, NULL, OPT_ETCD_KEY},
+	{"max-requests-inflight", required_argument, NULL, OPT_INFLIGHT},
+	{"max-mutating-requests-inflight", required_argument, NULL, OPT_MUT_INFLIGHT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
+
+static int parse_number(const char *flag, const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || v < min || v > max) {
+		fprintf(stderr, "svcnet: --%s %s: expected a number from %ld to %ld\n", flag, arg,
+			min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
 
 /* Parses the flags into cfg; returns -1 to exit 0 (help), -2 on a bad flag. */
 static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, bool up)
 {
 	const char *help = up ? up_help : apiserver_help;
 	int c;
+	long n;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
@@ -86,18 +105,20 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, bool
 		case OPT_ETCD_CA: cfg->etcd_cafile = optarg; break;
 		case OPT_ETCD_CERT: cfg->etcd_certfile = optarg; break;
 		case OPT_ETCD_KEY: cfg->etcd_keyfile = optarg; break;
-		case OPT_WCS: {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < 100 || v > 10000000) {
-				fprintf(stderr, "svcnet: --watch-cache-size %s: expected a number "
-						"from 100 to 10000000\n",
-					optarg);
+		case OPT_WCS:
+			if (parse_number("watch-cache-size", optarg, 100, 10000000, &n) < 0)
 				return -2;
-			}
-			cfg->watch_cache_size = (size_t)v;
+			cfg->watch_cache_size = (size_t)n;
 			break;
-		}
+		case OPT_INFLIGHT:
+		case OPT_MUT_INFLIGHT:
+			if (parse_number(c == OPT_INFLIGHT ? "max-requests-inflight"
+							   : "max-mutating-requests-inflight",
+					 optarg, 1, 100000, &n) < 0)
+				return -2;
+			*(c == OPT_INFLIGHT ? &cfg->max_inflight : &cfg->max_mutating_inflight) =
+				(int)n;
+			break;
 		case OPT_PROXY:
 		case OPT_DNS:
 			if (!up || strcmp(optarg, "none")) {

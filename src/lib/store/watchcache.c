@@ -323,3 +323,17 @@ void watch_cache_shutdown(struct watch_cache *wc)
 	pthread_cond_broadcast(&wc->cond);
 	pthread_mutex_unlock(&wc->mu);
 }
+
+/* See watchcache.h. */
+uint64_t watch_cache_wait(struct watch_cache *wc, uint64_t seen, int timeout_ms)
+{
+	struct timespec deadline;
+	deadline_after(&deadline, timeout_ms);
+	pthread_mutex_lock(&wc->mu);
+	while (wc->next_seq == seen && !wc->shutdown)
+		if (pthread_cond_timedwait(&wc->cond, &wc->mu, &deadline) == ETIMEDOUT)
+			break;
+	uint64_t seq = wc->next_seq;
+	pthread_mutex_unlock(&wc->mu);
+	return seq;
+}

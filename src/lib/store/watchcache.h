@@ -72,6 +72,14 @@ int64_t watch_cache_oldest(struct watch_cache *wc);
  * events up to rev had been dropped (the store calls it when it compacts).
  */
 void watch_cache_compact(struct watch_cache *wc, int64_t rev);
+/*
+ * Waits up to timeout_ms until an event is published after the point the
+ * caller last saw (seen, a value this function returned; 0 at first).
+ * Returns the new point. For event loops that park many watchers and wake
+ * them when something happened.
+ */
+uint64_t watch_cache_wait(struct watch_cache *wc, uint64_t seen, int timeout_ms);
+
 /* Wakes all watchers with -ESHUTDOWN; used at exit. */
 void watch_cache_shutdown(struct watch_cache *wc);
 
