@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 void alloc_bitmap_seed(struct alloc_bitmap *m, uint64_t seed)
 {
@@ -93,6 +94,29 @@ int alloc_bitmap_next(struct alloc_bitmap *m, size_t *out)
 		return -ENOSPC;
 	*out = i;
 	return 0;
+}
+
+void alloc_bitmap_reset(struct alloc_bitmap *m)
+{
+	if (m->words)
+		memset(m->words, 0, (m->size / 64 + 1) * sizeof(uint64_t));
+	m->used = 0;
+}
+
+/* Skips whole free words, so a sparse map of a million items is walked quickly. */
+int alloc_bitmap_next_taken(const struct alloc_bitmap *m, size_t from, size_t *out)
+{
+	for (size_t i = from; i < m->size; i++) {
+		if (i % 64 == 0 && m->words[i / 64] == 0) {
+			i += 63;
+			continue;
+		}
+		if (alloc_bitmap_has(m, i)) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 size_t alloc_bitmap_band(uint64_t size, size_t lo, size_t hi, size_t step)

@@ -39,6 +39,13 @@ void alloc_bitmap_release(struct alloc_bitmap *m, size_t i);
 /* Whether item i is taken (false when out of range). */
 bool alloc_bitmap_has(const struct alloc_bitmap *m, size_t i);
 
+/* Frees every item. */
+void alloc_bitmap_reset(struct alloc_bitmap *m);
+
+/* The first taken item at or after from into *out: 0, or -ENOENT when there is none. */
+int alloc_bitmap_next_taken(const struct alloc_bitmap *m, size_t from, size_t *out)
+    __attribute__((warn_unused_result));
+
 /*
  * The static band size Kubernetes uses for a range of size items:
  * min(max(lo, size / step), hi), and 0 when size <= lo.

@@ -14,6 +14,7 @@ struct apiserver_config {
 	size_t watch_cache_size;     /* recent events kept for watchers */
 	int max_inflight;	     /* read-only requests served at once (429 above) */
 	int max_mutating_inflight;   /* mutating requests served at once */
+	int idle_timeout_s;	     /* a connection silent this long is closed */
 	const char *store;	     /* "sqlite" or "etcd" */
 	const char *etcd_servers;    /* for --store etcd */
 	const char *etcd_prefix;

@@ -23,7 +23,6 @@
 
 #define WORKERS		 16
 #define MAX_CONNECTIONS	 4000
-#define IDLE_TIMEOUT_S	 60
 #define MAX_HEADER_BYTES (128 * 1024)
 
 double now_seconds(void)
@@ -330,7 +329,7 @@ static int start_http(struct apiserver *srv, char **err)
 		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)WORKERS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.idle_timeout_s,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)MAX_HEADER_BYTES, MHD_OPTION_END);
 	if (!srv->mhd) {
@@ -354,6 +353,7 @@ void apiserver_config_defaults(struct apiserver_config *cfg)
 	cfg->node_port_range = "30000-32767";
 	cfg->watch_cache_size = 20000;
 	cfg->max_inflight = 400;
+	cfg->idle_timeout_s = 60;
 	cfg->max_mutating_inflight = 200;
 	cfg->store = "sqlite";
 	cfg->etcd_servers = "http://127.0.0.1:2379";

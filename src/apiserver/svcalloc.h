@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct svc_alloc;
+struct store;
 
 struct svc_alloc_config {
 	const char *service_cidrs;   /* "10.96.0.0/12" or "10.96.0.0/12,fd00:10:96::/112" */
@@ -22,6 +23,19 @@ struct svc_alloc_config {
 int svc_alloc_new(const struct svc_alloc_config *cfg, struct svc_alloc **out, char **err)
     __attribute__((warn_unused_result));
 void svc_alloc_free(struct svc_alloc *a);
+
+/*
+ * Makes every allocation also a record in s (NULL: memory only), so that
+ * API servers sharing a store never hand out one ClusterIP or NodePort
+ * twice: each item is a key under /registry/ranges/ whose create is the
+ * compare-and-swap that takes it. Call it right after opening the store,
+ * before start-up repair (svc_alloc_mark); the records are merged with what
+ * the Services hold at the first allocation. s is borrowed and must outlive
+ * a, or be detached with NULL first. With a store, create and update may
+ * also fail with a store errno (-EAGAIN, -ECONNREFUSED...; an FE_INTERNAL
+ * error in errs says so), which the API server answers with 503.
+ */
+void svc_alloc_set_store(struct svc_alloc *a, struct store *s);
 
 /*
  * Reseeds the random choice of free IPs and ports, so that tests see the

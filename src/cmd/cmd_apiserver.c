@@ -30,6 +30,8 @@ static const char apiserver_help[] =
 	"  --watch-cache-size N      recent events kept for watchers (default 20000)\n"
 	"  --max-requests-inflight N            read-only requests served at once (default 400)\n"
 	"  --max-mutating-requests-inflight N   mutating requests served at once (default 200)\n"
+	"  --idle-timeout SECONDS    close a connection silent this long, e.g. a client\n"
+	"                            sending its request too slowly (default 60)\n"
 	"  --help                    this text\n";
 
 static const char up_help[] =
@@ -44,7 +46,7 @@ static const char up_help[] =
 
 enum { OPT_DATA = 1, OPT_LISTEN, OPT_STORE, OPT_CIDR, OPT_PORTS, OPT_WCS, OPT_HELP,
        OPT_PROXY, OPT_DNS, OPT_ETCD, OPT_ETCD_PREFIX, OPT_ETCD_CA, OPT_ETCD_CERT, OPT_ETCD_KEY,
-       OPT_INFLIGHT, OPT_MUT_INFLIGHT };
+       OPT_INFLIGHT, OPT_MUT_INFLIGHT, OPT_IDLE };
 
 static const struct option options[] = {
 	{"data-dir", required_argument, NULL, OPT_DATA},
@@ -62,6 +64,7 @@ static const struct option options[] = {
 	{"etcd-keyfile", required_argument, NULL, OPT_ETCD_KEY},
 	{"max-requests-inflight", required_argument, NULL, OPT_INFLIGHT},
 	{"max-mutating-requests-inflight", required_argument, NULL, OPT_MUT_INFLIGHT},
+	{"idle-timeout", required_argument, NULL, OPT_IDLE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -109,6 +112,11 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, bool
 			if (parse_number("watch-cache-size", optarg, 100, 10000000, &n) < 0)
 				return -2;
 			cfg->watch_cache_size = (size_t)n;
+			break;
+		case OPT_IDLE:
+			if (parse_number("idle-timeout", optarg, 1, 3600, &n) < 0)
+				return -2;
+			cfg->idle_timeout_s = (int)n;
 			break;
 		case OPT_INFLIGHT:
 		case OPT_MUT_INFLIGHT:

@@ -341,8 +341,8 @@ int kclient_put(struct kclient *c, const char *path, const json_t *obj, json_t *
 }
 
 /* PATCH path with patch of patch_type "merge", "strategic" or "json"; as kclient_get. */
-int kclient_patch(struct kclient *c, const char *path, const char *patch_type,
-		  const json_t *patch, json_t **out)
+int kclient_patch(struct kclient *c, const char *path, const char *patch_type, const json_t *patch,
+		  json_t **out)
 {
 	const char *ct = "application/merge-patch+json";
 
@@ -491,7 +491,8 @@ static void dispatch_line(struct watch_ctx *w, const char *line, size_t len)
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	json_t *obj = json_object_get(ev, "object");
 	if (!type || !json_is_object(obj)) {
-		log_warn("client", "malformed watch event: %s", ev ? "no type or object" : jerr.text);
+		log_warn("client", "malformed watch event: %s",
+			 ev ? "no type or object" : jerr.text);
 		w->proto_err = -EBADMSG;
 	} else {
 		w->cb_ret = w->cb(type, obj, w->arg);
@@ -562,8 +563,8 @@ static int refused(struct watch_ctx *w)
 	if (!json_is_object(st) || !json_integer_value(json_object_get(st, "code"))) {
 		json_decref(st);
 		st = json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", "Status", "apiVersion", "v1",
-			       "status", "Failure", "message", w->buf.buf ? w->buf.buf : "",
-			       "code", (json_int_t)w->status);
+			       "status", "Failure", "message", w->buf.buf ? w->buf.buf : "", "code",
+			       (json_int_t)w->status);
 	}
 	int ret = w->cb("ERROR", st, w->arg);
 	json_decref(st);

@@ -28,20 +28,32 @@ struct kclient_config {
 
 /*
  * Reads a kubeconfig (the standard file format: clusters, users, contexts,
- * current-context) into cfg. Returns 0, or -EINVAL/-ENOENT with a sentence
- * in *err (caller frees) naming what is wrong.
+ * current-context) into cfg: server, certificate-authority(-data),
+ * insecure-skip-tls-verify, token / tokenFile, client-certificate(-data),
+ * client-key(-data), namespace. Relative paths are taken relative to the
+ * file's folder. Returns 0, or -EINVAL/-ENOENT with a sentence in *err
+ * (caller frees) naming what is wrong (the missing context, cluster or
+ * user); cfg is then empty.
  */
 int kclient_config_from_kubeconfig(const char *path, struct kclient_config *cfg, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Parses a kubeconfig held in memory (for tests and fuzzing). */
 int kclient_config_parse(const char *text, size_t len, struct kclient_config *cfg, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
+/*
+ * The configuration of a component's flags: the kubeconfig file when
+ * kubeconfig is non-NULL, with server (when non-NULL) overriding its server
+ * as kubectl's --server does. Returns 0, or a negative errno with a sentence
+ * in *err (caller frees), also when neither is given.
+ */
+int kclient_config_load(const char *server, const char *kubeconfig, struct kclient_config *cfg,
+			char **err) __attribute__((warn_unused_result));
 /* Frees every string of cfg (not cfg itself) and zeroes it. */
 void kclient_config_free(struct kclient_config *cfg);
 
 /* Creates a client (copies cfg). Returns 0 or a negative errno with *err. */
 int kclient_new(const struct kclient_config *cfg, struct kclient **out, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void kclient_free(struct kclient *c);
 
 /*
@@ -64,8 +76,8 @@ int kclient_get(struct kclient *c, const char *path, json_t **out);
 int kclient_post(struct kclient *c, const char *path, const json_t *obj, json_t **out);
 int kclient_put(struct kclient *c, const char *path, const json_t *obj, json_t **out);
 /* patch_type: "merge" (application/merge-patch+json) or "strategic" or "json". */
-int kclient_patch(struct kclient *c, const char *path, const char *patch_type,
-		  const json_t *patch, json_t **out);
+int kclient_patch(struct kclient *c, const char *path, const char *patch_type, const json_t *patch,
+		  json_t **out);
 int kclient_delete(struct kclient *c, const char *path, json_t **out);
 
 /*
@@ -74,7 +86,10 @@ int kclient_delete(struct kclient *c, const char *path, json_t **out);
  * "DELETED", "BOOKMARK", "ERROR") and object (borrowed). Returns when the
  * server ends the stream (0), cb returns nonzero (that value), *stop becomes
  * nonzero (0, checked at least once a second), or on a transport error
- * (negative errno).
+ * (negative errno; -EBADMSG for a line that is not an event). A watch the
+ * server refuses with an HTTP error (410, 403, ...) is handed to cb as one
+ * ERROR event whose object is the Status, as kube-apiserver reports a too
+ * old resourceVersion inside the stream.
  */
 typedef int (*kclient_watch_cb)(const char *type, json_t *object, void *arg);
 int kclient_watch(struct kclient *c, const char *path, kclient_watch_cb cb, void *arg,

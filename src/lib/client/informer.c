@@ -18,12 +18,12 @@
 #include <string.h>
 #include <time.h>
 
-#define BACKOFF_MIN_MS	 100
-#define BACKOFF_MAX_MS	 5000
-#define WATCH_TIMEOUT_S	 300
-#define WATCH_GONE	 1 /* the watch callback's value: 410, re-list now */
-#define WATCH_FAILED	 2 /* another ERROR event: re-list after a backoff */
-#define RV_MAX		 64
+#define BACKOFF_MIN_MS	100
+#define BACKOFF_MAX_MS	5000
+#define WATCH_TIMEOUT_S 300
+#define WATCH_GONE	1 /* the watch callback's value: 410, re-list now */
+#define WATCH_FAILED	2 /* another ERROR event: re-list after a backoff */
+#define RV_MAX		64
 
 struct informer {
 	struct kclient *c;
@@ -36,10 +36,11 @@ struct informer {
 	pthread_mutex_t lock; /* cache, synced, rv; cond waits on it */
 	pthread_cond_t cond;
 	struct strmap cache; /* key → json_t * (one reference) */
-	bool synced;
+	bool synced;	     /* the first list is in the cache */
+	bool notified;	     /* ... and on_synced has returned */
 	char rv[RV_MAX];
 	int64_t next_resync_ms;
-	int events; /* events of the current watch */
+	int events;	     /* events of the current watch */
 	int watch_timeout_s; /* 0: random, WATCH_TIMEOUT_S to twice that */
 	unsigned seed;
 };
@@ -65,8 +66,8 @@ static char *key_of(const json_t *obj)
 
 static const char *rv_of(const json_t *obj)
 {
-	const char *rv = json_string_value(
-		json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+	const char *rv =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
 	return rv ? rv : "";
 }
 
@@ -179,7 +180,9 @@ static int relist(struct informer *inf)
 	if (st != 200) {
 		const char *msg = json_string_value(json_object_get(list, "message"));
 		log_warn("informer", "list %s: %s", url,
-			 st < 0 ? strerror(-st) : msg ? msg : "unexpected status");
+			 st < 0 ? strerror(-st)
+			 : msg	? msg
+				: "unexpected status");
 		ret = st < 0 ? st : -EIO;
 		goto out;
 	}
@@ -191,10 +194,14 @@ static int relist(struct informer *inf)
 	if (!inf->synced) {
 		pthread_mutex_lock(&inf->lock);
 		inf->synced = true;
-		pthread_cond_broadcast(&inf->cond);
 		pthread_mutex_unlock(&inf->lock);
 		if (inf->h.on_synced)
 			inf->h.on_synced(inf->h.arg);
+		/* Waiters return after on_synced, so that its effects are visible. */
+		pthread_mutex_lock(&inf->lock);
+		inf->notified = true;
+		pthread_cond_broadcast(&inf->cond);
+		pthread_mutex_unlock(&inf->lock);
 	}
 out:
 	json_decref(list);
@@ -408,7 +415,10 @@ bool informer_synced(struct informer *inf)
 	return s;
 }
 
-/* Waits up to timeout_ms (-1: forever) for the first list; returns synced. */
+/*
+ * Waits up to timeout_ms (-1: forever) for the first list and the return of
+ * on_synced; returns whether that happened.
+ */
 bool informer_wait_synced(struct informer *inf, int timeout_ms)
 {
 	struct timespec until;
@@ -421,13 +431,13 @@ bool informer_wait_synced(struct informer *inf, int timeout_ms)
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&inf->lock);
-	while (!inf->synced) {
+	while (!inf->notified) {
 		if (timeout_ms < 0)
 			pthread_cond_wait(&inf->cond, &inf->lock);
 		else if (pthread_cond_timedwait(&inf->cond, &inf->lock, &until) == ETIMEDOUT)
 			break;
 	}
-	bool s = inf->synced;
+	bool s = inf->notified;
 	pthread_mutex_unlock(&inf->lock);
 	return s;
 }

@@ -1,9 +1,12 @@
 /*
  * An informer: list + watch of one collection, kept as a local cache, with
  * handlers called on every change, as client-go's shared informer. It lists,
- * then watches from the list's resourceVersion; on 410 Gone or a broken
- * stream it re-lists (with backoff when the server is down) and turns the
- * difference into add/update/delete calls, so handlers never miss a change.
+ * then watches from the list's resourceVersion (with bookmarks); when the
+ * server ends the stream it watches again from the last resourceVersion; on
+ * 410 Gone it re-lists and turns the difference into add/update/delete calls
+ * (update only when the resourceVersion changed), so handlers never miss a
+ * change. Transport errors are retried with a backoff of 100 ms doubling to
+ * 5 s. Cached objects are immutable: never modify one you are handed.
  */
 #ifndef SVCNET_CLIENT_INFORMER_H
 #define SVCNET_CLIENT_INFORMER_H
@@ -46,7 +49,7 @@ int informer_start(struct informer *inf);
 void informer_free(struct informer *inf);
 
 bool informer_synced(struct informer *inf);
-/* Waits until synced or timeout_ms passes; returns synced. */
+/* Waits until synced (and on_synced has returned) or timeout_ms passes; returns synced. */
 bool informer_wait_synced(struct informer *inf, int timeout_ms);
 
 /* A cached object ("ns" NULL for cluster scope): a new reference, or NULL. */

@@ -21,7 +21,10 @@ struct strmap {
 	size_t used; /* live entries plus tombstones */
 };
 
-#define STRMAP_INIT {NULL, 0, 0, 0}
+#define STRMAP_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 /* The value under key, or NULL. */
 void *strmap_get(const struct strmap *m, const char *key);
