@@ -5,6 +5,7 @@
 #include "api/resource.h"
 #include "apiserver/apiserver.h"
 #include "apiserver/metrics.h"
+#include "api/errors.h"
 #include "base/strbuf.h"
 
 #include <jansson.h>
@@ -15,6 +16,9 @@
 
 #define MAX_BODY (3 * 1024 * 1024)
 
+struct auth_tokens;
+struct auth_user;
+
 struct apiserver {
 	struct apiserver_config cfg;
 	struct store *store;
@@ -24,6 +28,9 @@ struct apiserver {
 	int port;
 	volatile int stopping;
 	struct watch_hub *hub;
+	struct admission *admission;
+	struct auth_tokens *tokens; /* NULL: no authentication (loopback only) */
+	char *tls_cert, *tls_key;   /* PEM, NULL without TLS */
 	int inflight, inflight_mutating; /* requests being served (atomic) */
 	unsigned long throttled;	 /* answered 429 (atomic) */
 	pthread_t janitor;
@@ -48,6 +55,7 @@ struct req {
 	char *name;	 /* NULL for collections */
 	char *sub;	 /* "status" or NULL */
 	const char *verb; /* for metrics: get list watch create update patch delete ... */
+	const struct auth_user *user; /* with --token-file: who is asking */
 
 	/* The response. */
 	struct MHD_Response *resp;
@@ -88,6 +96,14 @@ int watch_hub_start(struct apiserver *srv);
 /* Ends every stream (they see the end at their next read) and the hub thread. */
 void watch_hub_stop(struct apiserver *srv);
 void watch_hub_free(struct apiserver *srv);
+
+/* admission.c: checks that need the server's configuration (CVE-2020-8554, CVE-2021-25740). */
+struct admission;
+int admission_new(const struct apiserver_config *cfg, struct admission **out, char **err);
+void admission_free(struct admission *a);
+/* Appends errors for what r's configuration forbids in obj (a Service, Endpoints, slice). */
+void admission_check(const struct admission *a, const struct api_resource *res,
+		     const json_t *obj, struct field_errs *errs);
 
 /* Store key helpers. */
 char *key_for(const struct api_resource *res, const char *ns, const char *name);

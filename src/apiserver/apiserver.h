@@ -15,6 +15,9 @@ struct apiserver_config {
 	int max_inflight;	     /* read-only requests served at once (429 above) */
 	int max_mutating_inflight;   /* mutating requests served at once */
 	int idle_timeout_s;	     /* a connection silent this long is closed */
+	const char *token_file;	     /* --token-file, NULL: no authentication */
+	const char *tls_cert, *tls_key; /* PEM files, NULL: plain HTTP */
+	const char *allow_external_ips; /* CIDRs spec.externalIPs may use, NULL: none */
 	const char *store;	     /* "sqlite" or "etcd" */
 	const char *etcd_servers;    /* for --store etcd */
 	const char *etcd_prefix;

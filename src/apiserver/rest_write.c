@@ -265,6 +265,7 @@ void rest_create(struct req *r)
 	api_prepare(r->res, obj, NULL);
 	struct field_errs errs = FIELD_ERRS_INIT;
 	api_validate(r->res, obj, NULL, &errs);
+	admission_check(r->srv->admission, r->res, obj, &errs);
 	if (errs.n) {
 		reply_invalid(r, obj, &errs);
 		goto out;
@@ -341,6 +342,7 @@ static int finish_update(struct req *r, const json_t *old, json_t *obj, int64_t 
 	} else {
 		api_prepare(r->res, obj, old);
 		api_validate(r->res, obj, old, &errs);
+		admission_check(r->srv->admission, r->res, obj, &errs);
 		bump_generation(old, obj);
 	}
 	if (errs.n) {

@@ -6,6 +6,7 @@
 #include "apiserver/apiserver-internal.h"
 
 #include "api/errors.h"
+#include "apiserver/auth.h"
 #include "apiserver/svcalloc.h"
 #include "base/log.h"
 #include "store/store.h"
@@ -126,11 +127,53 @@ static bool health_handle(struct req *r)
 		}
 		return true;
 	}
-	if (!strcmp(p, "/metrics")) {
-		r->verb = "metrics";
-		reply_metrics(r);
+	return false;
+}
+
+/* The Kubernetes verb of a routed request, for authorization. */
+static const char *authz_verb(struct req *r, bool watch)
+{
+	const char *m = r->method;
+	if (!strcmp(m, "GET"))
+		return r->name ? "get" : watch ? "watch" : "list";
+	if (!strcmp(m, "POST"))
+		return "create";
+	if (!strcmp(m, "PUT"))
+		return "update";
+	if (!strcmp(m, "PATCH"))
+		return "patch";
+	if (!strcmp(m, "DELETE"))
+		return r->name ? "delete" : "deletecollection";
+	return m;
+}
+
+/*
+ * With --token-file: 401 without a valid bearer token, 403 when the user's
+ * role does not allow verb on the routed resource (NULL: a non-resource
+ * path). Returns true when the request may go on.
+ */
+static bool authorize(struct req *r, const char *verb)
+{
+	if (!r->srv->tokens)
 		return true;
+	if (!r->user) {
+		r->verb = "unauthorized";
+		reply_status(r, 401, "Unauthorized", "Unauthorized");
+		return false;
 	}
+	if (auth_allowed(r->user, verb, r->res, r->sub))
+		return true;
+	r->verb = "forbidden";
+	char *what = r->sub ? xasprintf("%s/%s", r->res->plural, r->sub) : xstrdup(r->res->plural);
+	char *where = r->ns ? xasprintf(" in the namespace \"%s\"", r->ns) : xstrdup("");
+	char *msg = xasprintf("%s is forbidden: User \"%s\" cannot %s resource \"%s\" in API "
+			      "group \"%s\"%s",
+			      r->res->plural, r->user->name, verb, what, r->res->group, where);
+	reply_json(r, 403, api_status_details(403, "Forbidden", msg, r->res->group,
+					      r->res->plural, r->name));
+	free(msg);
+	free(where);
+	free(what);
 	return false;
 }
 
@@ -182,16 +225,26 @@ static void dispatch(struct req *r)
 			     "the request body is larger than the limit of %d bytes", MAX_BODY);
 		return;
 	}
-	if (health_handle(r) || discovery_handle(r))
+	if (health_handle(r))
 		return;
-	if (route_parse(r) < 0) {
-		r->verb = "notfound";
-		reply_status(r, 404, "NotFound",
-			     "the server could not find the requested resource");
-		return;
-	}
+	if (r->srv->tokens)
+		r->user = auth_authenticate(r->srv->tokens, req_header(r, "Authorization"));
+	int routed = route_parse(r);
 	const char *w = req_query(r, "watch");
-	if (!r->name && !strcmp(r->method, "GET") && w && (!strcmp(w, "1") || !strcmp(w, "true"))) {
+	bool watch = !r->name && !strcmp(r->method, "GET") && w &&
+		     (!strcmp(w, "1") || !strcmp(w, "true"));
+	if (!authorize(r, routed == 0 ? authz_verb(r, watch) : "get"))
+		return;
+	if (routed < 0) {
+		if (!strcmp(r->path, "/metrics")) {
+			r->verb = "metrics";
+			reply_metrics(r);
+		} else if (!discovery_handle(r)) {
+			r->verb = "notfound";
+			reply_status(r, 404, "NotFound",
+				     "the server could not find the requested resource");
+		}
+	} else if (watch) {
 		watch_handle(r); /* long-running: not counted in flight, as in kube-apiserver */
 	} else if (inflight_enter(r)) {
 		rest_handle(r);
@@ -264,8 +317,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Parses "ADDR:PORT" or "[V6]:PORT" into ss; only loopback is accepted for now. */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, char **err)
+/*
+ * Parses "ADDR:PORT" or "[V6]:PORT" into ss. A non-loopback address is
+ * refused unless secure (TLS and token authentication both configured).
+ */
+static int parse_listen(const char *listen, bool secure, struct sockaddr_storage *ss, char **err)
 {
 	char host[64];
 	const char *colon = strrchr(listen, ':');
@@ -287,7 +343,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char **
 			goto bad;
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons((uint16_t)port);
-		if (!IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr))
+		if (!IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr) && !secure)
 			goto nonlocal;
 		return 0;
 	}
@@ -297,7 +353,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char **
 		goto bad;
 	v4->sin_family = AF_INET;
 	v4->sin_port = htons((uint16_t)port);
-	if ((ntohl(v4->sin_addr.s_addr) >> 24) != 127)
+	if ((ntohl(v4->sin_addr.s_addr) >> 24) != 127 && !secure)
 		goto nonlocal;
 	return 0;
 bad:
@@ -305,8 +361,8 @@ bad:
 	return -EINVAL;
 nonlocal:
 	*err = xasprintf("--listen %s: a non-loopback address needs TLS and token authentication "
-			 "(--tls-cert, --tls-key, --token-file), which this build does not serve "
-			 "yet; listen on 127.0.0.1",
+			 "(--tls-cert, --tls-key and --token-file); give them, or listen on "
+			 "127.0.0.1",
 			 listen);
 	return -EPERM;
 }
@@ -314,7 +370,7 @@ nonlocal:
 static int start_http(struct apiserver *srv, char **err)
 {
 	struct sockaddr_storage ss;
-	int rc = parse_listen(srv->cfg.listen, &ss, err);
+	int rc = parse_listen(srv->cfg.listen, srv->tls_cert && srv->tokens, &ss, err);
 	if (rc < 0)
 		return rc;
 	/*
@@ -325,13 +381,22 @@ static int start_http(struct apiserver *srv, char **err)
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	struct MHD_OptionItem tls[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	if (srv->tls_cert)
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
 	srv->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)WORKERS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.idle_timeout_s,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)MAX_HEADER_BYTES, MHD_OPTION_END);
+		(size_t)MAX_HEADER_BYTES, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!srv->mhd) {
 		*err = xasprintf("cannot listen on %s: %s", srv->cfg.listen, strerror(errno));
 		return -EADDRINUSE;
@@ -343,6 +408,54 @@ static int start_http(struct apiserver *srv, char **err)
 		    ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
 						  : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	return 0;
+}
+
+static char *read_file(const char *flag, const char *path, char **err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		*err = xasprintf("--%s %s: %s", flag, path, strerror(errno));
+		return NULL;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_append(&sb, buf, n);
+	fclose(f);
+	return sb_steal(&sb);
+}
+
+/* Loads --token-file, --tls-cert and --tls-key. */
+static int load_security(struct apiserver *srv, char **err)
+{
+	const struct apiserver_config *cfg = &srv->cfg;
+	if (admission_new(cfg, &srv->admission, err) < 0)
+		return -EINVAL;
+	if (cfg->token_file && auth_tokens_load(cfg->token_file, &srv->tokens, err) < 0)
+		return -EINVAL;
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		*err = xstrdup("--tls-cert and --tls-key go together");
+		return -EINVAL;
+	}
+	if (!cfg->tls_cert)
+		return 0;
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		*err = xstrdup("this libmicrohttpd was built without TLS");
+		return -ENOTSUP;
+	}
+	srv->tls_cert = read_file("tls-cert", cfg->tls_cert, err);
+	if (srv->tls_cert)
+		srv->tls_key = read_file("tls-key", cfg->tls_key, err);
+	return srv->tls_key ? 0 : -EINVAL;
+}
+
+static void free_security(struct apiserver *srv)
+{
+	auth_tokens_free(srv->tokens);
+	admission_free(srv->admission);
+	free(srv->tls_cert);
+	free(srv->tls_key);
 }
 
 void apiserver_config_defaults(struct apiserver_config *cfg)
@@ -368,7 +481,10 @@ int apiserver_start(const struct apiserver_config *cfg, struct apiserver **out, 
 	pthread_mutex_init(&srv->janitor_lock, NULL);
 	pthread_cond_init(&srv->janitor_cond, NULL);
 	struct svc_alloc_config ac = {cfg->service_cidrs, cfg->node_port_range};
-	int rc = svc_alloc_new(&ac, &srv->alloc, err);
+	int rc = load_security(srv, err);
+	if (rc < 0)
+		goto fail;
+	rc = svc_alloc_new(&ac, &srv->alloc, err);
 	if (rc < 0)
 		goto fail;
 	if (!strcmp(cfg->store, "etcd")) {
@@ -406,6 +522,7 @@ fail:
 		store_close(srv->store);
 	if (srv->alloc)
 		svc_alloc_free(srv->alloc);
+	free_security(srv);
 	free(srv);
 	return rc;
 }
@@ -427,5 +544,6 @@ void apiserver_stop(struct apiserver *srv)
 	watch_hub_free(srv);
 	store_close(srv->store);
 	svc_alloc_free(srv->alloc);
+	free_security(srv);
 	free(srv);
 }

@@ -20,7 +20,8 @@ static const char apiserver_help[] =
 	"Events; discovery.k8s.io/v1 EndpointSlices) over HTTP, storing objects in SQLite.\n"
 	"\n"
 	"  --data-dir DIR            where the store lives (default ./data)\n"
-	"  --listen ADDR:PORT        address to serve on (default 127.0.0.1:8080; loopback only)\n"
+	"  --listen ADDR:PORT        address to serve on (default 127.0.0.1:8080); any address\n"
+	"                            other than loopback needs --tls-cert/--tls-key and --token-file\n"
 	"  --store sqlite|etcd       the store backend (default sqlite)\n"
 	"  --etcd-servers URL,...    etcd endpoints for --store etcd (default http://127.0.0.1:2379)\n"
 	"  --etcd-prefix PREFIX      key prefix in etcd (default /registry)\n"
@@ -32,6 +33,11 @@ static const char apiserver_help[] =
 	"  --max-mutating-requests-inflight N   mutating requests served at once (default 200)\n"
 	"  --idle-timeout SECONDS    close a connection silent this long, e.g. a client\n"
 	"                            sending its request too slowly (default 60)\n"
+	"  --token-file FILE         bearer tokens, CSV token,user,uid,\"group1,group2\"; groups\n"
+	"                            system:masters (admin), svcnet:view, svcnet:node,\n"
+	"                            svcnet:controller give the roles\n"
+	"  --tls-cert FILE --tls-key FILE   serve HTTPS\n"
+	"  --allow-external-ips CIDR[,CIDR] addresses spec.externalIPs may use (default: none)\n"
 	"  --help                    this text\n";
 
 static const char up_help[] =
@@ -46,7 +52,7 @@ static const char up_help[] =
 
 enum { OPT_DATA = 1, OPT_LISTEN, OPT_STORE, OPT_CIDR, OPT_PORTS, OPT_WCS, OPT_HELP,
        OPT_PROXY, OPT_DNS, OPT_ETCD, OPT_ETCD_PREFIX, OPT_ETCD_CA, OPT_ETCD_CERT, OPT_ETCD_KEY,
-       OPT_INFLIGHT, OPT_MUT_INFLIGHT, OPT_IDLE };
+       OPT_INFLIGHT, OPT_MUT_INFLIGHT, OPT_IDLE, OPT_TOKENS, OPT_CERT, OPT_KEY, OPT_EXTIPS };
 
 static const struct option options[] = {
 	{"data-dir", required_argument, NULL, OPT_DATA},
@@ -65,6 +71,10 @@ static const struct option options[] = {
 	{"max-requests-inflight", required_argument, NULL, OPT_INFLIGHT},
 	{"max-mutating-requests-inflight", required_argument, NULL, OPT_MUT_INFLIGHT},
 	{"idle-timeout", required_argument, NULL, OPT_IDLE},
+	{"token-file", required_argument, NULL, OPT_TOKENS},
+	{"tls-cert", required_argument, NULL, OPT_CERT},
+	{"tls-key", required_argument, NULL, OPT_KEY},
+	{"allow-external-ips", required_argument, NULL, OPT_EXTIPS},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -113,6 +123,10 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, bool
 				return -2;
 			cfg->watch_cache_size = (size_t)n;
 			break;
+		case OPT_TOKENS: cfg->token_file = optarg; break;
+		case OPT_CERT: cfg->tls_cert = optarg; break;
+		case OPT_KEY: cfg->tls_key = optarg; break;
+		case OPT_EXTIPS: cfg->allow_external_ips = optarg; break;
 		case OPT_IDLE:
 			if (parse_number("idle-timeout", optarg, 1, 3600, &n) < 0)
 				return -2;

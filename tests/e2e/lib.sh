@@ -63,7 +63,8 @@ trap cleanup EXIT
 start_apiserver() {
 	local dir=$1
 	shift
-	local log=$TMP/apiserver.$RANDOM.log
+	local log=$TMP/apiserver.$RANDOM.log scheme=http
+	case " $* " in *" --tls-cert "*) scheme=https ;; esac
 	"$SVCNET" apiserver --data-dir "$dir" --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
 	APIPID=$!
 	PIDS+=("$APIPID")
@@ -71,8 +72,8 @@ start_apiserver() {
 	APILOG=$log
 	for _ in $(seq 1 100); do
 		PORT=$(sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$log" | head -1)
-		if [ -n "$PORT" ] && curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
-			SERVER=http://127.0.0.1:$PORT
+		if [ -n "$PORT" ] && curl -kfsS "$scheme://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+			SERVER=$scheme://127.0.0.1:$PORT
 			return 0
 		fi
 		kill -0 "$APIPID" 2>/dev/null || break
