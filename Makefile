@@ -29,7 +29,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
 FUZZFLAGS := -O1 -g -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined
 
-.PHONY: all unit fuzz test run format clean deps
+.PHONY: all unit fuzz fuzz-build test run format clean deps
 # Keep the objects of the fuzz builds: they are intermediate to no single target.
 .SECONDARY:
 all: $(BUILD)/svcnet
@@ -58,13 +58,24 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(FUZZCC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 
 unit: $(UNIT_BINS)
-fuzz: $(FUZZ_BINS)
+fuzz-build: $(FUZZ_BINS)
+
+# Runs every fuzz target for FUZZ_SECONDS from its seeds; a crash is saved in
+# tests/fuzz/crashes/, which make test replays from then on.
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-build
+	@mkdir -p tests/fuzz/crashes
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
+	  echo "fuzz $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashes/$$n- \
+	    -print_final_stats=1 $(BUILD)/corpus/$$n tests/fuzz/seeds/$$n 2>&1 | \
+	    grep -E "stat::number_of_executed_units|ERROR|SUMMARY" ; done
 
 deps:
 	@scripts/deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all unit fuzz
+	@$(MAKE) --no-print-directory all unit fuzz-build
 	@BUILD=$(BUILD) tests/run.sh
 
 run: all

@@ -63,7 +63,11 @@ run_fuzz() {
 		name=$(basename "$t")
 		seeds=tests/fuzz/seeds/$name
 		log="$LOGDIR/$name.log"
-		if [ -d "$seeds" ] && timeout 300 "$t" -runs=0 "$seeds" >"$log" 2>&1; then
+		local crashes=()
+		mapfile -t crashes < <(ls tests/fuzz/crashes/"$name"-* 2>/dev/null)
+		# Seeds as a corpus; saved crashes one by one (files run as single inputs).
+		if [ -d "$seeds" ] && timeout 300 "$t" -runs=0 "$seeds" >"$log" 2>&1 &&
+			{ [ ${#crashes[@]} = 0 ] || timeout 300 "$t" "${crashes[@]}" >>"$log" 2>&1; }; then
 			echo "PASS: fuzz replay $name" >"$log.sum"
 		else
 			echo "FAIL: fuzz replay $name" >"$log.sum"
