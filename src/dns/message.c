@@ -100,8 +100,8 @@ void dns_msg_init(struct dns_msg *m, uint8_t *buf, size_t cap, const struct dns_
 	memset(m->count, 0, sizeof(m->count));
 	memset(buf, 0, DNS_HDR_LEN);
 	dns_put16(buf, q->id);
-	uint16_t f = (uint16_t)(DNS_F_QR | (q->opcode & 0xF) << 11 | (q->flags & (DNS_F_RD | DNS_F_CD)) |
-				flags);
+	uint16_t f = (uint16_t)(DNS_F_QR | (q->opcode & 0xF) << 11 |
+				(q->flags & (DNS_F_RD | DNS_F_CD)) | flags);
 	dns_put16(buf + 2, f);
 	m->len = DNS_HDR_LEN;
 	if (q->qname_len) {
@@ -127,10 +127,14 @@ enum dns_rdata_kind dns_rdata_kind(uint16_t type)
 	switch (type) {
 	case DNS_T_CNAME:
 	case DNS_T_PTR:
-	case DNS_T_NS: return DNS_RD_NAME;
-	case DNS_T_SOA: return DNS_RD_SOA;
-	case DNS_T_SRV: return DNS_RD_SRV;
-	default: return DNS_RD_RAW;
+	case DNS_T_NS:
+		return DNS_RD_NAME;
+	case DNS_T_SOA:
+		return DNS_RD_SOA;
+	case DNS_T_SRV:
+		return DNS_RD_SRV;
+	default:
+		return DNS_RD_RAW;
 	}
 }
 
@@ -138,7 +142,8 @@ static int put_rdata(struct dns_msg *m, const uint8_t *rdata, uint16_t rdlen,
 		     enum dns_rdata_kind kind)
 {
 	switch (kind) {
-	case DNS_RD_NAME: return put_name(m, rdata, 1);
+	case DNS_RD_NAME:
+		return put_name(m, rdata, 1);
 	case DNS_RD_SOA: {
 		size_t n1 = name_len(rdata), n2 = name_len(rdata + n1);
 		if (put_name(m, rdata, 1) < 0 || put_name(m, rdata + n1, 1) < 0)
@@ -150,7 +155,8 @@ static int put_rdata(struct dns_msg *m, const uint8_t *rdata, uint16_t rdlen,
 		if (put_bytes(m, rdata, 6) < 0)
 			return -ENOSPC;
 		return put_name(m, rdata + 6, 0);
-	default: return put_bytes(m, rdata, rdlen);
+	default:
+		return put_bytes(m, rdata, rdlen);
 	}
 }
 

@@ -29,7 +29,10 @@ struct dns_records {
 	size_t cap;
 };
 
-#define DNS_RECORDS_INIT {NULL, 0, 0}
+#define DNS_RECORDS_INIT                                                                           \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /*
  * Computes the records of svc (a Service object) and its EndpointSlices
@@ -46,7 +49,8 @@ struct dns_records {
  * number of records added.
  */
 size_t dns_records_build(const json_t *svc, const json_t *const *slices, size_t nslices,
-			 const uint8_t *zone, size_t zonelen, uint32_t ttl, struct dns_records *out);
+			 const uint8_t *zone, size_t zonelen, uint32_t ttl,
+			 struct dns_records *out);
 
 /*
  * Appends one record (copies name and rdata). Returns 0, or -EINVAL when

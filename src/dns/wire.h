@@ -11,14 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNS_HDR_LEN    12
-#define DNS_NAME_MAX   255 /* wire length, root label included */
-#define DNS_LABEL_MAX  63
-#define DNS_UDP_MIN    512  /* a query without EDNS */
-#define DNS_UDP_MAX    1232 /* the largest UDP answer we send (DNS flag day 2020) */
-#define DNS_TCP_MAX    65535
-#define DNS_OPT_LEN    11 /* an OPT record without options */
-#define DNS_COMPR_MAX  64
+#define DNS_HDR_LEN	  12
+#define DNS_NAME_MAX	  255 /* wire length, root label included */
+#define DNS_LABEL_MAX	  63
+#define DNS_UDP_MIN	  512  /* a query without EDNS */
+#define DNS_UDP_MAX	  1232 /* the largest UDP answer we send (DNS flag day 2020) */
+#define DNS_TCP_MAX	  65535
+#define DNS_OPT_LEN	  11 /* an OPT record without options */
+#define DNS_COMPR_MAX	  256
 #define DNS_NAME_TEXT_MAX 1024 /* room for any name as text, escapes included */
 
 enum dns_type {
@@ -135,8 +135,8 @@ struct dns_msg {
 		uint8_t len;
 	} compr[DNS_COMPR_MAX];
 	int ncompr;
-	size_t qend;   /* end of the question */
-	int ncompr_q;  /* dictionary entries of the question */
+	size_t qend;  /* end of the question */
+	int ncompr_q; /* dictionary entries of the question */
 };
 
 /*
