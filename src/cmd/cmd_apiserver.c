@@ -43,16 +43,21 @@ static const char apiserver_help[] =
 static const char up_help[] =
 	"usage: svcnet up [flags]\n"
 	"\n"
-	"Runs everything on one machine. Today that is the API server on an embedded\n"
-	"SQLite store; it writes DIR/kubeconfig so that\n"
+	"Runs everything on one machine, in one process: the API server on an embedded\n"
+	"SQLite store, the controllers, the cluster DNS and the node proxy. It writes\n"
+	"DIR/kubeconfig so that\n"
 	"  KUBECONFIG=DIR/kubeconfig kubectl get svc\n"
 	"works. Takes the flags of 'svcnet apiserver', and:\n"
-	"  --proxy-mode none         (accepted; the proxy is not built yet)\n"
-	"  --dns-listen none         (accepted; the DNS server is not built yet)\n";
+	"  --dns-listen ADDR:PORT|none   cluster DNS (default 127.0.0.1:53)\n"
+	"  --dns-upstream ADDR:PORT,...  where other names are forwarded (default: refused)\n"
+	"  --proxy-mode userspace|none   the node proxy (default userspace as root, else none)\n"
+	"  --lb-pool CIDR                addresses for LoadBalancer Services (default: none)\n"
+	"  --node NAME                   this node's name (default: the host name)\n";
 
 enum { OPT_DATA = 1, OPT_LISTEN, OPT_STORE, OPT_CIDR, OPT_PORTS, OPT_WCS, OPT_HELP,
        OPT_PROXY, OPT_DNS, OPT_ETCD, OPT_ETCD_PREFIX, OPT_ETCD_CA, OPT_ETCD_CERT, OPT_ETCD_KEY,
-       OPT_INFLIGHT, OPT_MUT_INFLIGHT, OPT_IDLE, OPT_TOKENS, OPT_CERT, OPT_KEY, OPT_EXTIPS };
+       OPT_INFLIGHT, OPT_MUT_INFLIGHT, OPT_IDLE, OPT_TOKENS, OPT_CERT, OPT_KEY, OPT_EXTIPS,
+       OPT_UPSTREAM, OPT_LBPOOL, OPT_NODE };
 
 static const struct option options[] = {
 	{"data-dir", required_argument, NULL, OPT_DATA},
@@ -75,6 +80,9 @@ static const struct option options[] = {
 	{"tls-cert", required_argument, NULL, OPT_CERT},
 	{"tls-key", required_argument, NULL, OPT_KEY},
 	{"allow-external-ips", required_argument, NULL, OPT_EXTIPS},
+	{"dns-upstream", required_argument, NULL, OPT_UPSTREAM},
+	{"lb-pool", required_argument, NULL, OPT_LBPOOL},
+	{"node", required_argument, NULL, OPT_NODE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -92,9 +100,29 @@ static int parse_number(const char *flag, const char *arg, long min, long max, l
 	return 0;
 }
 
-/* Parses the flags into cfg; returns -1 to exit 0 (help), -2 on a bad flag. */
-static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, bool up)
+static int up_flag(struct up_config *upc, int c, const char *arg)
 {
+	switch (c) {
+	case OPT_DNS: upc->dns_listen = arg; break;
+	case OPT_UPSTREAM: upc->dns_upstream = arg; break;
+	case OPT_LBPOOL: upc->lb_pool = arg; break;
+	case OPT_NODE: upc->node = arg; break;
+	case OPT_PROXY:
+		if (strcmp(arg, "userspace") && strcmp(arg, "none")) {
+			fprintf(stderr, "svcnet up: --proxy-mode %s: expected userspace or none\n",
+				arg);
+			return -1;
+		}
+		upc->proxy_mode = arg;
+		break;
+	}
+	return 0;
+}
+
+/* Parses the flags into cfg; returns -1 to exit 0 (help), -2 on a bad flag. */
+static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, struct up_config *upc)
+{
+	bool up = upc != NULL;
 	const char *help = up ? up_help : apiserver_help;
 	int c;
 	long n;
@@ -143,12 +171,16 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, bool
 			break;
 		case OPT_PROXY:
 		case OPT_DNS:
-			if (!up || strcmp(optarg, "none")) {
-				fprintf(stderr, "svcnet: --%s %s: this part is not built yet; only "
-						"'none' is accepted\n",
-					c == OPT_PROXY ? "proxy-mode" : "dns-listen", optarg);
+		case OPT_UPSTREAM:
+		case OPT_LBPOOL:
+		case OPT_NODE:
+			if (!up) {
+				fprintf(stderr, "svcnet apiserver: --%s is a flag of 'svcnet up'\n",
+					argv[optind - 1] + 2);
 				return -2;
 			}
+			if (up_flag(upc, c, optarg) < 0)
+				return -2;
 			break;
 		case 'h':
 		case OPT_HELP: fputs(help, stdout); return -1;
@@ -182,11 +214,25 @@ static int write_kubeconfig(const char *dir, int port)
 	return 0;
 }
 
+static void print_banner(const struct apiserver_config *cfg, int port, int dns_port)
+{
+	printf("svcnet is up.\n  API server  http://127.0.0.1:%d\n  kubeconfig  %s/kubeconfig\n",
+	       port, cfg->data_dir);
+	if (dns_port)
+		printf("  DNS         127.0.0.1:%d (cluster.local)\n", dns_port);
+	printf("Try:\n  export KUBECONFIG=%s/kubeconfig\n  kubectl get namespaces\n"
+	       "  kubectl apply -f examples/my-service.yaml && kubectl get svc\n",
+	       cfg->data_dir);
+	fflush(stdout);
+}
+
 static int run(int argc, char **argv, bool up)
 {
 	struct apiserver_config cfg;
+	struct up_config upc;
 	apiserver_config_defaults(&cfg);
-	int rc = parse_flags(argc, argv, &cfg, up);
+	up_config_defaults(&upc);
+	int rc = parse_flags(argc, argv, &cfg, up ? &upc : NULL);
 	if (rc < 0)
 		return rc == -1 ? 0 : 2;
 	if (mkdir(cfg.data_dir, 0700) == -1 && errno != EEXIST) {
@@ -196,26 +242,27 @@ static int run(int argc, char **argv, bool up)
 	}
 	signals_block();
 	struct apiserver *srv;
+	struct up_parts *parts = NULL;
 	char *err = NULL;
-	if (apiserver_start(&cfg, &srv, &err) < 0) {
-		fprintf(stderr, "svcnet: %s\n", err);
-		free(err);
-		return 1;
+	if (apiserver_start(&cfg, &srv, &err) < 0)
+		goto fail;
+	if (up && (write_kubeconfig(cfg.data_dir, apiserver_port(srv)) < 0 ||
+		   up_start(&upc, apiserver_port(srv), &parts, &err) < 0)) {
+		apiserver_stop(srv);
+		goto fail;
 	}
-	if (up) {
-		if (write_kubeconfig(cfg.data_dir, apiserver_port(srv)) < 0) {
-			apiserver_stop(srv);
-			return 1;
-		}
-		printf("svcnet is up.\n  API server  http://127.0.0.1:%d\n  kubeconfig  %s/kubeconfig\n"
-		       "Try:\n  export KUBECONFIG=%s/kubeconfig\n  kubectl get namespaces\n",
-		       apiserver_port(srv), cfg.data_dir, cfg.data_dir);
-		fflush(stdout);
-	}
+	if (up)
+		print_banner(&cfg, apiserver_port(srv), up_dns_port(parts));
 	int sig = signals_wait();
 	log_info("svcnet", "received %s, shutting down", strsignal(sig));
+	up_stop(parts);
 	apiserver_stop(srv);
 	return 0;
+fail:
+	if (err)
+		fprintf(stderr, "svcnet: %s\n", err);
+	free(err);
+	return 1;
 }
 
 int cmd_apiserver(int argc, char **argv)

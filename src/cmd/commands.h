@@ -9,6 +9,21 @@ int cmd_proxy(int argc, char **argv);	    /* cmd_proxy.c */
 int cmd_dns(int argc, char **argv);	    /* cmd_dns.c */
 int cmd_env(int argc, char **argv);	    /* cmd_env.c */
 
+/* What `svcnet up` runs beside the API server (cmd_up.c). */
+struct up_config {
+	const char *dns_listen;	  /* "127.0.0.1:53" or "none" */
+	const char *dns_upstream; /* "ADDR:PORT,..." or NULL */
+	const char *proxy_mode;	  /* "userspace", ... or "none" */
+	const char *lb_pool;	  /* CIDR for LoadBalancer addresses, or NULL */
+	const char *node;	  /* this node's name, NULL: the host name */
+};
+struct up_parts;
+void up_config_defaults(struct up_config *cfg);
+/* Starts the controllers, DNS and proxy against the API server on api_port. */
+int up_start(const struct up_config *cfg, int api_port, struct up_parts **out, char **err);
+int up_dns_port(const struct up_parts *p);
+void up_stop(struct up_parts *p);
+
 /* Blocks SIGINT and SIGTERM in every thread started after this call. */
 void signals_block(void);
 /* Waits for SIGINT or SIGTERM; returns the signal. */
