@@ -39,9 +39,9 @@ struct svcmap_port {
 	int protocol; /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
 	struct ip_addr cluster_ip;
 	uint16_t port;
-	uint16_t node_port;		  /* 0: none */
+	uint16_t node_port;		 /* 0: none */
 	uint16_t health_check_node_port; /* 0: none */
-	struct ip_addr *node_ips;	  /* addresses a nodePort is served on */
+	struct ip_addr *node_ips;	 /* addresses a nodePort is served on */
 	size_t n_node_ips;
 	struct ip_addr *external_ips; /* spec.externalIPs of this family */
 	size_t n_external_ips;
@@ -112,10 +112,10 @@ const struct svcmap_port *svcmap_find(const struct svcmap *m, const char *key,
 
 /* Bits of svcmap_delta.what. */
 enum {
-	SVCMAP_ADDED = 1,	/* only in the new map */
-	SVCMAP_REMOVED = 2,	/* only in the old map */
-	SVCMAP_SERVICE = 4,	/* addresses, ports, protocol, affinity or policies differ */
-	SVCMAP_ENDPOINTS = 8,	/* the chosen endpoints differ */
+	SVCMAP_ADDED = 1,     /* only in the new map */
+	SVCMAP_REMOVED = 2,   /* only in the old map */
+	SVCMAP_SERVICE = 4,   /* addresses, ports, protocol, affinity or policies differ */
+	SVCMAP_ENDPOINTS = 8, /* the chosen endpoints differ */
 };
 
 /* One difference between two maps; old/new point into the maps compared. */
@@ -134,6 +134,9 @@ size_t svcmap_diff(const struct svcmap *old, const struct svcmap *new, struct sv
 
 /* Compares two entries the way svcmap_diff does: 0, or SVCMAP_SERVICE|SVCMAP_ENDPOINTS bits. */
 unsigned svcmap_port_compare(const struct svcmap_port *a, const struct svcmap_port *b);
+
+/* IPPROTO_TCP for "TCP" (and NULL or ""), IPPROTO_UDP, IPPROTO_SCTP; -1 otherwise. */
+int svcmap_proto_parse(const char *s);
 
 /* "TCP", "UDP" or "SCTP". */
 const char *svcmap_proto_name(int protocol);

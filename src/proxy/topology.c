@@ -79,8 +79,7 @@ static struct svcmap_endpoint *cluster_endpoints(const struct svcmap_cand *c, si
 }
 
 /* The endpoints of a Local policy: local ready ones, else local serving-terminating. */
-static struct svcmap_endpoint *local_endpoints(const struct svcmap_cand *c, size_t n,
-					       size_t *out_n)
+static struct svcmap_endpoint *local_endpoints(const struct svcmap_cand *c, size_t n, size_t *out_n)
 {
 	struct svcmap_endpoint *eps = filter(c, n, PICK_READY, true, NULL, out_n);
 	if (*out_n)
