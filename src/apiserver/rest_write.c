@@ -156,6 +156,11 @@ static void reply_alloc_error(struct req *r, const json_t *obj, int rc, struct f
 		field_errs_free(errs);
 		return;
 	}
+	if (rc != -EINVAL) {
+		field_errs_free(errs);
+		reply_store_error(r, rc);
+		return;
+	}
 	reply_invalid(r, obj, errs);
 }
 

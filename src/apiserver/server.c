@@ -460,6 +460,7 @@ static void free_security(struct apiserver *srv)
 
 void apiserver_config_defaults(struct apiserver_config *cfg)
 {
+	memset(cfg, 0, sizeof(*cfg));
 	cfg->data_dir = "./data";
 	cfg->listen = "127.0.0.1:8080";
 	cfg->service_cidrs = "10.96.0.0/12";
@@ -496,6 +497,9 @@ int apiserver_start(const struct apiserver_config *cfg, struct apiserver **out, 
 	}
 	if (rc < 0)
 		goto fail;
+	/* Several API servers share one etcd: allocations become records in the store. */
+	if (!strcmp(cfg->store, "etcd"))
+		svc_alloc_set_store(srv->alloc, srv->store);
 	rc = rest_bootstrap(srv, err);
 	if (rc < 0)
 		goto fail;

@@ -1369,6 +1369,8 @@ static int record_all(struct svc_alloc *a, const struct held *taken, const char 
 /* Moves the errors of src to the end of dst. */
 static void move_errs(struct field_errs *dst, struct field_errs *src)
 {
+	if (src->n == 0)
+		return;
 	if (dst->n + src->n > dst->cap) {
 		dst->cap = dst->n + src->n;
 		dst->v = xrealloc(dst->v, dst->cap * sizeof(*dst->v));

@@ -337,3 +337,19 @@ uint64_t watch_cache_wait(struct watch_cache *wc, uint64_t seen, int timeout_ms)
 	pthread_mutex_unlock(&wc->mu);
 	return seq;
 }
+
+/* See watchcache.h. */
+void watch_cache_reset(struct watch_cache *wc, int64_t rev)
+{
+	pthread_mutex_lock(&wc->mu);
+	/* Every held event is dropped, as if overwritten: open watchers see -EOVERFLOW. */
+	for (uint64_t s = wc->first_seq; s < wc->next_seq; s++)
+		watch_event_put(wc->ring[s % wc->capacity]);
+	/* Skipping a sequence number puts even a caught-up watcher behind the ring. */
+	wc->next_seq++;
+	wc->first_seq = wc->next_seq;
+	wc->base_rev = rev;
+	wc->head_rev = rev;
+	pthread_cond_broadcast(&wc->cond);
+	pthread_mutex_unlock(&wc->mu);
+}

@@ -80,6 +80,13 @@ void watch_cache_compact(struct watch_cache *wc, int64_t rev);
  */
 uint64_t watch_cache_wait(struct watch_cache *wc, uint64_t seen, int timeout_ms);
 
+/*
+ * Ends every open watcher (its next read gets -EOVERFLOW, so its client
+ * re-lists) and starts the cache over at rev: for a backend whose history
+ * was compacted before its watch could read it.
+ */
+void watch_cache_reset(struct watch_cache *wc, int64_t rev);
+
 /* Wakes all watchers with -ESHUTDOWN; used at exit. */
 void watch_cache_shutdown(struct watch_cache *wc);
 
