@@ -42,7 +42,7 @@ int ctl_write(struct controllers *c, const char *method, const char *path, const
 	if (st < 0)
 		log_warn("controllers", "%s %s: %s", method, path, strerror(-st));
 	else if (st >= 300 && st != 409 && !(st == 404 && !strcmp(method, "DELETE")))
-		log_warn("controllers", "%s %s: %d %s", method, path, st,
+		log_warn("controllers", "%s %s: %d %.300s", method, path, st,
 			 podutil_str(*out, "message"));
 	return st;
 }

@@ -288,6 +288,7 @@ static void close_all(void *arg)
 	struct us_mode *m = arg;
 	while (m->n_fes)
 		fe_remove_at(m, m->n_fes - 1);
+	us_tcp_close_all(m);
 }
 
 static void us_stop(void *state)

@@ -35,6 +35,7 @@ struct us_stats {
 #define STAT_GET(field)	   __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 struct us_flow;
+struct us_conn;
 
 /* One proxy socket: where the capture rules of one Service port send traffic. */
 struct us_fe {
@@ -92,6 +93,7 @@ struct us_mode {
 	size_t n_rules;
 	int pipe_pool[64][2];
 	size_t n_pipes;
+	struct us_conn *conns; /* open TCP connections (a list, for stop) */
 };
 
 /*
@@ -125,6 +127,8 @@ void us_from_sockaddr(const struct sockaddr_storage *sa, struct ip_addr *addr, u
 
 /* TCP: accepts on fe->lfd and relays (userspace_tcp.c). */
 void us_tcp_on_accept(struct evloop *l, struct ev_io *io, uint32_t revents);
+/* Closes every TCP connection (when the mode stops). */
+void us_tcp_close_all(struct us_mode *m);
 /* A pipe pair from the pool or new; 0 or a negative errno. */
 int us_pipe_get(struct us_mode *m, int p[2]);
 /* Returns an empty pipe to the pool (or closes it). */

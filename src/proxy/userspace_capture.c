@@ -172,50 +172,79 @@ static void append_rule(struct strbuf *nat, struct strbuf *filter, const struct 
 			  p, p, r->node_port, r->comment, r->proxy_port);
 }
 
-/* The iptables-restore input for one family. */
-static char *restore_input(const struct us_rule *rules, size_t n, enum ip_family f)
+static const char *save_tool(enum ip_family f)
+{
+	return f == IP_V6 ? "ip6tables-save" : "iptables-save";
+}
+
+/* Which of our jumps exist already (bit i: jumps[i]), from iptables-save. */
+static unsigned present_jumps(enum ip_family f)
+{
+	const char *argv[] = {save_tool(f), NULL};
+	char *out = NULL;
+	unsigned mask = 0;
+	if (run(argv, NULL, &out) != 0) {
+		free(out);
+		return 0;
+	}
+	const char *table = "";
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == '*') {
+			table = line + 1;
+			continue;
+		}
+		if (strncmp(line, "-A ", 3) || !strstr(line, "\"" JUMP_COMMENT "\""))
+			continue;
+		for (size_t i = 0; i < sizeof(jumps) / sizeof(jumps[0]); i++) {
+			size_t cl = strlen(jumps[i].chain);
+			const char *j = strstr(line, " -j ");
+			if (!strcmp(table, jumps[i].table) &&
+			    !strncmp(line + 3, jumps[i].chain, cl) && line[3 + cl] == ' ' && j &&
+			    !strcmp(j + 4, jumps[i].target))
+				mask |= 1u << i;
+		}
+	}
+	free(out);
+	return mask;
+}
+
+/* The -I lines of the jumps of table missing from present. */
+static void append_jumps(struct strbuf *sb, const char *table, unsigned present)
+{
+	for (size_t i = 0; i < sizeof(jumps) / sizeof(jumps[0]); i++)
+		if (!strcmp(jumps[i].table, table) && !(present & (1u << i)))
+			sb_printf(sb, "-I %s -m comment --comment \"" JUMP_COMMENT "\" -j %s\n",
+				  jumps[i].chain, jumps[i].target);
+}
+
+/*
+ * The iptables-restore input for one family: our chains rewritten whole,
+ * and (with add_jumps) the jumps to them that present lacks.
+ */
+static char *restore_input(const struct us_rule *rules, size_t n, enum ip_family f, bool add_jumps,
+			   unsigned present)
 {
 	struct strbuf nat = STRBUF_INIT, filter = STRBUF_INIT, all = STRBUF_INIT;
 	for (size_t i = 0; i < n; i++)
 		if (rules[i].family == f)
 			append_rule(&nat, &filter, &rules[i]);
-	sb_printf(&all,
-		  "*nat\n:" NAT_CHAIN " - [0:0]\n%sCOMMIT\n*filter\n:" FILTER_CHAIN
-		  " - [0:0]\n%sCOMMIT\n",
-		  nat.buf ? nat.buf : "", filter.buf ? filter.buf : "");
+	sb_puts(&all, "*nat\n:" NAT_CHAIN " - [0:0]\n");
+	if (add_jumps)
+		append_jumps(&all, "nat", present);
+	sb_printf(&all, "%sCOMMIT\n*filter\n:" FILTER_CHAIN " - [0:0]\n", nat.buf ? nat.buf : "");
+	if (add_jumps)
+		append_jumps(&all, "filter", present);
+	sb_printf(&all, "%sCOMMIT\n", filter.buf ? filter.buf : "");
 	sb_free(&nat);
 	sb_free(&filter);
 	return sb_steal(&all);
 }
 
-/* Adds the jump from a built-in chain to ours unless it is there. */
-static int ensure_jumps(enum ip_family f, char **err)
-{
-	for (size_t i = 0; i < sizeof(jumps) / sizeof(jumps[0]); i++) {
-		const char *argv[] = {
-		    tool(f, false),  "-w", "5",	      "-t",	   jumps[i].table, "-C",
-		    jumps[i].chain,  "-m", "comment", "--comment", JUMP_COMMENT,   "-j",
-		    jumps[i].target, NULL};
-		if (run(argv, NULL, NULL) == 0)
-			continue;
-		argv[5] = "-I";
-		char *out = NULL;
-		int rc = run(argv, NULL, &out);
-		if (rc != 0) {
-			*err = xasprintf("%s -t %s -I %s: %s", argv[0], jumps[i].table,
-					 jumps[i].chain, out ? out : "failed");
-			free(out);
-			return -EIO;
-		}
-		free(out);
-	}
-	return 0;
-}
-
 static int sync_family(const struct us_rule *rules, size_t n, enum ip_family f, bool full,
 		       char **err)
 {
-	char *input = restore_input(rules, n, f);
+	unsigned present = full ? present_jumps(f) : 0;
+	char *input = restore_input(rules, n, f, full, present);
 	const char *argv[] = {tool(f, true), "--noflush", "--wait", "5", NULL};
 	char *out = NULL;
 	int rc = run(argv, input, &out);
@@ -229,7 +258,7 @@ static int sync_family(const struct us_rule *rules, size_t n, enum ip_family f, 
 		return -EIO;
 	}
 	free(out);
-	return full ? ensure_jumps(f, err) : 0;
+	return 0;
 }
 
 int us_capture_sync(const struct us_rule *rules, size_t n, bool full, char **err)

@@ -46,7 +46,8 @@ struct dir {
 	bool shut; /* FIN passed on to the destination */
 };
 
-struct conn {
+struct us_conn {
+	struct us_conn *prev, *next; /* in us_mode.conns */
 	struct us_fe *fe;
 	struct end c, b; /* client, backend */
 	struct dir up, down;
@@ -61,7 +62,7 @@ struct conn {
 	bool connected, inactive, closed;
 };
 
-static void connect_next(struct conn *c);
+static void connect_next(struct us_conn *c);
 
 int us_pipe_get(struct us_mode *m, int p[2])
 {
@@ -101,7 +102,7 @@ static void reset_close(int fd)
 
 static void free_conn(void *arg)
 {
-	struct conn *c = arg;
+	struct us_conn *c = arg;
 	us_fe_unref(c->fe);
 	free(c);
 }
@@ -122,12 +123,18 @@ static void release_dir(struct us_mode *m, struct dir *d)
 }
 
 /* Ends the connection (with RST to the client when reset); frees it after the batch. */
-static void conn_close(struct conn *c, bool reset)
+static void conn_close(struct us_conn *c, bool reset)
 {
 	struct us_mode *m = c->fe->mode;
 	if (c->closed)
 		return;
 	c->closed = true;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		m->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	evloop_timer_stop(m->loop, &c->timer);
 	evloop_io_del(m->loop, &c->c.io, true);
 	evloop_io_del(m->loop, &c->b.io, true);
@@ -246,7 +253,7 @@ static int pump_dir(struct us_mode *m, struct dir *d, struct end *src, struct en
 	return 0;
 }
 
-static void pump(struct conn *c)
+static void pump(struct us_conn *c)
 {
 	struct us_mode *m = c->fe->mode;
 	if (pump_dir(m, &c->up, &c->c, &c->b) < 0 || pump_dir(m, &c->down, &c->b, &c->c) < 0) {
@@ -274,13 +281,13 @@ static void note_events(struct end *e, uint32_t ev)
 
 static void on_client(struct evloop *l, struct ev_io *io, uint32_t ev)
 {
-	struct conn *c = io->arg;
+	struct us_conn *c = io->arg;
 	note_events(&c->c, ev);
 	pump(c);
 }
 
 /* The backend refused or did not answer: try the next one, or give up. */
-static void connect_failed(struct conn *c, int err)
+static void connect_failed(struct us_conn *c, int err)
 {
 	struct us_mode *m = c->fe->mode;
 	char b[IP_STRLEN];
@@ -306,7 +313,7 @@ static void on_connect_timeout(struct evloop *l, struct ev_timer *t)
 	connect_failed(t->arg, 0);
 }
 
-static void established(struct conn *c)
+static void established(struct us_conn *c)
 {
 	struct us_mode *m = c->fe->mode;
 	evloop_timer_stop(m->loop, &c->timer);
@@ -319,7 +326,7 @@ static void established(struct conn *c)
 
 static void on_backend(struct evloop *l, struct ev_io *io, uint32_t ev)
 {
-	struct conn *c = io->arg;
+	struct us_conn *c = io->arg;
 	if (!c->connected) {
 		int err = 0;
 		socklen_t len = sizeof(err);
@@ -340,7 +347,7 @@ static void on_backend(struct evloop *l, struct ev_io *io, uint32_t ev)
 }
 
 /* The skip flags of the scheduler's destinations already tried (caller frees). */
-static bool *tried_flags(struct conn *c)
+static bool *tried_flags(struct us_conn *c)
 {
 	size_t n = sched_count(c->fe->sched);
 	bool *skip = xcalloc(n ? n : 1, sizeof(*skip));
@@ -353,7 +360,7 @@ static bool *tried_flags(struct conn *c)
 }
 
 /* Picks a backend (not one tried before, while others remain) and starts connecting. */
-static int start_connect(struct conn *c)
+static int start_connect(struct us_conn *c)
 {
 	struct us_fe *fe = c->fe;
 	bool *skip = c->attempts ? tried_flags(c) : NULL;
@@ -386,7 +393,7 @@ static int start_connect(struct conn *c)
 	return 0;
 }
 
-static void connect_next(struct conn *c)
+static void connect_next(struct us_conn *c)
 {
 	int rc = start_connect(c);
 	if (rc == -EHOSTUNREACH) {
@@ -407,7 +414,11 @@ static void accept_one(struct us_fe *fe, int fd, const struct sockaddr_storage *
 		reset_close(fd);
 		return;
 	}
-	struct conn *c = xcalloc(1, sizeof(*c));
+	struct us_conn *c = xcalloc(1, sizeof(*c));
+	c->next = m->conns;
+	if (c->next)
+		c->next->prev = c;
+	m->conns = c;
 	c->fe = fe;
 	fe->refs++;
 	c->c.fd = fd;
@@ -421,6 +432,12 @@ static void accept_one(struct us_fe *fe, int fd, const struct sockaddr_storage *
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	STAT_ADD(m->stats.tcp_active, 1);
 	connect_next(c);
+}
+
+void us_tcp_close_all(struct us_mode *m)
+{
+	while (m->conns)
+		conn_close(m->conns, false);
 }
 
 void us_tcp_on_accept(struct evloop *l, struct ev_io *io, uint32_t revents)
