@@ -122,6 +122,8 @@ struct store_kv;
 void reply_store_error(struct req *r, int rc);
 /* Replies the object stored at kv (rv inserted), or a one-row Table. */
 void reply_stored(struct req *r, unsigned code, const char *json, size_t len, int64_t rev);
+/* The routed object as stored (new reference, *rev its revision); replies 404/500 and returns NULL. */
+json_t *load_current(struct req *r, int64_t *rev);
 /* Does the namespace exist and accept new objects? Replies 404/403 if not. */
 bool namespace_usable(struct req *r, const char *ns);
 

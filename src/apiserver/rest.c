@@ -80,17 +80,36 @@ bool namespace_usable(struct req *r, const char *ns)
 	return true;
 }
 
-static void do_get(struct req *r)
+/* Reads the routed object into kv; replies 404 or a store error and returns <0 if it cannot. */
+static int load_kv(struct req *r, struct store_kv *kv)
 {
 	char *key = key_for(r->res, r->ns, r->name);
-	struct store_kv kv = {0};
-	int rc = store_get(r->srv->store, key, &kv);
+	int rc = store_get(r->srv->store, key, kv);
 	free(key);
 	if (rc == -ENOENT)
 		reply_not_found(r, r->res, r->name);
 	else if (rc < 0)
 		reply_store_error(r, rc);
-	else
+	return rc;
+}
+
+json_t *load_current(struct req *r, int64_t *rev)
+{
+	struct store_kv kv = {0};
+	if (load_kv(r, &kv) < 0)
+		return NULL;
+	json_t *obj = api_object_decode(kv.value, kv.len, kv.mod_rev);
+	*rev = kv.mod_rev;
+	store_kv_free(&kv);
+	if (!obj)
+		reply_status(r, 500, "InternalError", "stored object is not valid JSON");
+	return obj;
+}
+
+static void do_get(struct req *r)
+{
+	struct store_kv kv = {0};
+	if (load_kv(r, &kv) == 0)
 		reply_stored(r, 200, kv.value, kv.len, kv.mod_rev);
 	store_kv_free(&kv);
 }

@@ -246,24 +246,6 @@ static int check_preconditions(struct req *r, const json_t *obj, const json_t *o
 	return 0;
 }
 
-static json_t *load(struct req *r, int64_t *rev)
-{
-	char *key = key_for(r->res, r->ns, r->name);
-	struct store_kv kv = {0};
-	int rc = store_get(r->srv->store, key, &kv);
-	free(key);
-	if (rc == -ENOENT)
-		reply_not_found(r, r->res, r->name);
-	else if (rc < 0)
-		reply_store_error(r, rc);
-	if (rc < 0)
-		return NULL;
-	json_t *obj = api_object_decode(kv.value, kv.len, kv.mod_rev);
-	*rev = kv.mod_rev;
-	store_kv_free(&kv);
-	return obj;
-}
-
 void rest_delete(struct req *r)
 {
 	json_t *opts;
@@ -272,7 +254,7 @@ void rest_delete(struct req *r)
 	int rc = -ECANCELED;
 	for (int i = 0; i < 8 && rc == -ECANCELED; i++) {
 		int64_t rev;
-		json_t *obj = load(r, &rev);
+		json_t *obj = load_current(r, &rev);
 		if (!obj)
 			break;
 		if (check_preconditions(r, obj, opts) < 0) {

@@ -381,27 +381,6 @@ static int finish_update(struct req *r, const json_t *old, json_t *obj, int64_t 
 	return rc;
 }
 
-/* Reads the stored object; replies 404 or a store error and returns NULL. */
-static json_t *load_current(struct req *r, int64_t *rev)
-{
-	char *key = key_for(r->res, r->ns, r->name);
-	struct store_kv kv = {0};
-	int rc = store_get(r->srv->store, key, &kv);
-	free(key);
-	if (rc == -ENOENT)
-		reply_not_found(r, r->res, r->name);
-	else if (rc < 0)
-		reply_store_error(r, rc);
-	if (rc < 0)
-		return NULL;
-	json_t *obj = api_object_decode(kv.value, kv.len, kv.mod_rev);
-	*rev = kv.mod_rev;
-	store_kv_free(&kv);
-	if (!obj)
-		reply_status(r, 500, "InternalError", "stored object is not valid JSON");
-	return obj;
-}
-
 /* The resourceVersion an object carries: 0 when absent, -1 when malformed. */
 static int64_t object_rv(const json_t *obj)
 {
