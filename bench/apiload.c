@@ -176,8 +176,7 @@ static int take(struct conn *c, size_t n, body_fn fn, void *arg, bool *stop)
  * chunked body passed to fn. Returns the status code, or -1 when the
  * connection broke. Sets *close_after when the server asked to close.
  */
-static int read_response(struct conn *c, body_fn fn, void *arg, size_t *body_len,
-			 bool *close_after)
+static int read_response(struct conn *c, body_fn fn, void *arg, size_t *body_len, bool *close_after)
 {
 	char *line = read_line(c);
 	if (!line)
@@ -191,7 +190,8 @@ static int read_response(struct conn *c, body_fn fn, void *arg, size_t *body_len
 	while ((line = read_line(c)) && *line) {
 		if (!strncasecmp(line, "Content-Length:", 15))
 			clen = atoll(line + 15);
-		else if (!strncasecmp(line, "Transfer-Encoding:", 18) && strcasestr(line, "chunked"))
+		else if (!strncasecmp(line, "Transfer-Encoding:", 18) &&
+			 strcasestr(line, "chunked"))
 			chunked = true;
 		else if (!strncasecmp(line, "Connection:", 11) && strcasestr(line, "close"))
 			*close_after = true;
@@ -290,11 +290,12 @@ static void *create_worker(void *arg)
 			continue;
 		}
 		char body[512];
-		int bl = snprintf(body, sizeof(body),
-				  "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":"
-				  "\"bench-%ld\"},\"spec\":{\"selector\":{\"app\":\"bench\"},"
-				  "\"ports\":[{\"port\":80,\"targetPort\":8080}]}}",
-				  w->first + i);
+		int bl =
+		    snprintf(body, sizeof(body),
+			     "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":"
+			     "\"bench-%ld\"},\"spec\":{\"selector\":{\"app\":\"bench\"},"
+			     "\"ports\":[{\"port\":80,\"targetPort\":8080}]}}",
+			     w->first + i);
 		int rl = snprintf(req, sizeof(req),
 				  "POST /api/v1/namespaces/%s/services HTTP/1.1\r\n"
 				  "Host: 127.0.0.1:%d\r\nUser-Agent: apiload\r\n"
@@ -376,7 +377,8 @@ static int run_create(long n, int conns, long start)
 		if (w[i].min_rv > 0 && (min_rv < 0 || w[i].min_rv < min_rv))
 			min_rv = w[i].min_rv;
 		if (w[i].other_code)
-			fprintf(stderr, "apiload: status %d: %s\n", w[i].other_code, w[i].other_body);
+			fprintf(stderr, "apiload: status %d: %s\n", w[i].other_code,
+				w[i].other_body);
 	}
 	double secs = now() - t0;
 	qsort(lat, (size_t)n, sizeof(double), cmp_double);
@@ -567,10 +569,9 @@ static int run_watch(long want, const char *rv, double timeout, bool table)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: apiload create -p PORT [-n N] [-c CONNS] [-s START] [-N NS]\n"
-		"       apiload list   -p PORT [-r RUNS] [-t] [-C SUBSTRING] [-N NS]\n"
-		"       apiload watch  -p PORT -n N [-v RV] [-T SECONDS] [-t] [-N NS]\n");
+	fprintf(stderr, "usage: apiload create -p PORT [-n N] [-c CONNS] [-s START] [-N NS]\n"
+			"       apiload list   -p PORT [-r RUNS] [-t] [-C SUBSTRING] [-N NS]\n"
+			"       apiload watch  -p PORT -n N [-v RV] [-T SECONDS] [-t] [-N NS]\n");
 	exit(2);
 }
 
@@ -588,17 +589,38 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((opt = getopt(argc, argv, "p:n:c:s:N:r:tC:v:T:")) != -1) {
 		switch (opt) {
-		case 'p': port = atoi(optarg); break;
-		case 'n': n = atol(optarg); break;
-		case 'c': conns = atoi(optarg); break;
-		case 's': start = atol(optarg); break;
-		case 'N': ns = optarg; break;
-		case 'r': runs = atoi(optarg); break;
-		case 't': table = true; break;
-		case 'C': needle = optarg; break;
-		case 'v': rv = optarg; break;
-		case 'T': timeout = atof(optarg); break;
-		default: usage();
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'n':
+			n = atol(optarg);
+			break;
+		case 'c':
+			conns = atoi(optarg);
+			break;
+		case 's':
+			start = atol(optarg);
+			break;
+		case 'N':
+			ns = optarg;
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
+		case 't':
+			table = true;
+			break;
+		case 'C':
+			needle = optarg;
+			break;
+		case 'v':
+			rv = optarg;
+			break;
+		case 'T':
+			timeout = atof(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (port <= 0 || port > 65535 || n < 0)

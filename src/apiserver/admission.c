@@ -33,9 +33,10 @@ static int parse_cidrs(const char *flag, const char *s, struct cidr_list *l, cha
 	char *copy = xstrdup(s), *save = NULL;
 	int rc = 0;
 	for (char *c = strtok_r(copy, ",", &save); c && rc == 0; c = strtok_r(NULL, ",", &save)) {
-		if (l->n == sizeof(l->v) / sizeof(l->v[0]) || ip_cidr_parse(c, false, &l->v[l->n]) < 0) {
-			*err = xasprintf("--%s %s: \"%s\" is not a CIDR (or more than 8 given)", flag,
-					 s, c);
+		if (l->n == sizeof(l->v) / sizeof(l->v[0]) ||
+		    ip_cidr_parse(c, false, &l->v[l->n]) < 0) {
+			*err = xasprintf("--%s %s: \"%s\" is not a CIDR (or more than 8 given)",
+					 flag, s, c);
 			rc = -EINVAL;
 		}
 		l->n++;
@@ -118,8 +119,8 @@ static void check_endpoints(const struct admission *a, const json_t *ep, struct 
 			json_array_foreach(json_object_get(subset, lists[l]), j, addr)
 			{
 				char field[96];
-				snprintf(field, sizeof(field), "subsets[%zu].%s[%zu].ip", i, lists[l],
-					 j);
+				snprintf(field, sizeof(field), "subsets[%zu].%s[%zu].ip", i,
+					 lists[l], j);
 				check_address(a, field, json_object_get(addr, "ip"), errs);
 			}
 		}
@@ -141,8 +142,8 @@ static void check_slice(const struct admission *a, const json_t *slice, struct f
 	}
 }
 
-void admission_check(const struct admission *a, const struct api_resource *res,
-		     const json_t *obj, struct field_errs *errs)
+void admission_check(const struct admission *a, const struct api_resource *res, const json_t *obj,
+		     struct field_errs *errs)
 {
 	if (!strcmp(res->kind, "Service"))
 		check_external_ips(a, obj, errs);

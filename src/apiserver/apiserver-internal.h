@@ -29,8 +29,8 @@ struct apiserver {
 	volatile int stopping;
 	struct watch_hub *hub;
 	struct admission *admission;
-	struct auth_tokens *tokens; /* NULL: no authentication (loopback only) */
-	char *tls_cert, *tls_key;   /* PEM, NULL without TLS */
+	struct auth_tokens *tokens;	 /* NULL: no authentication (loopback only) */
+	char *tls_cert, *tls_key;	 /* PEM, NULL without TLS */
 	int inflight, inflight_mutating; /* requests being served (atomic) */
 	unsigned long throttled;	 /* answered 429 (atomic) */
 	pthread_t janitor;
@@ -51,9 +51,9 @@ struct req {
 
 	/* The route. */
 	const struct api_resource *res;
-	char *ns;	 /* NULL for cluster scope or all namespaces */
-	char *name;	 /* NULL for collections */
-	char *sub;	 /* "status" or NULL */
+	char *ns;	  /* NULL for cluster scope or all namespaces */
+	char *name;	  /* NULL for collections */
+	char *sub;	  /* "status" or NULL */
 	const char *verb; /* for metrics: get list watch create update patch delete ... */
 	const struct auth_user *user; /* with --token-file: who is asking */
 
@@ -72,7 +72,7 @@ const char *req_header(struct req *r, const char *name);
 void reply_json(struct req *r, unsigned code, json_t *body);
 void reply_raw(struct req *r, unsigned code, const char *content_type, char *body, size_t len);
 void reply_status(struct req *r, unsigned code, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* A 404 NotFound for name of r->res (`services "x" not found`). */
 void reply_not_found(struct req *r, const struct api_resource *res, const char *name);
 
@@ -102,8 +102,8 @@ struct admission;
 int admission_new(const struct apiserver_config *cfg, struct admission **out, char **err);
 void admission_free(struct admission *a);
 /* Appends errors for what r's configuration forbids in obj (a Service, Endpoints, slice). */
-void admission_check(const struct admission *a, const struct api_resource *res,
-		     const json_t *obj, struct field_errs *errs);
+void admission_check(const struct admission *a, const struct api_resource *res, const json_t *obj,
+		     struct field_errs *errs);
 
 /* Store key helpers. */
 char *key_for(const struct api_resource *res, const char *ns, const char *name);
@@ -122,7 +122,8 @@ struct store_kv;
 void reply_store_error(struct req *r, int rc);
 /* Replies the object stored at kv (rv inserted), or a one-row Table. */
 void reply_stored(struct req *r, unsigned code, const char *json, size_t len, int64_t rev);
-/* The routed object as stored (new reference, *rev its revision); replies 404/500 and returns NULL. */
+/* The routed object as stored (new reference, *rev its revision); replies 404/500 and returns NULL.
+ */
 json_t *load_current(struct req *r, int64_t *rev);
 /* Does the namespace exist and accept new objects? Replies 404/403 if not. */
 bool namespace_usable(struct req *r, const char *ns);

@@ -17,10 +17,13 @@ static const struct {
 	const char *group;
 	unsigned role;
 } group_roles[] = {
-	{"system:masters", ROLE_ADMIN},	   {"svcnet:admin", ROLE_ADMIN},
-	{"svcnet:view", ROLE_VIEW},	   {"system:nodes", ROLE_NODE},
-	{"svcnet:node", ROLE_NODE},	   {"svcnet:controller", ROLE_CONTROLLER},
-	{"system:kube-controller-manager", ROLE_CONTROLLER},
+    {"system:masters", ROLE_ADMIN},
+    {"svcnet:admin", ROLE_ADMIN},
+    {"svcnet:view", ROLE_VIEW},
+    {"system:nodes", ROLE_NODE},
+    {"svcnet:node", ROLE_NODE},
+    {"svcnet:controller", ROLE_CONTROLLER},
+    {"system:kube-controller-manager", ROLE_CONTROLLER},
 };
 
 /* Splits one CSV line into at most max fields (quotes as RFC 4180); returns the count or -1. */
@@ -200,8 +203,7 @@ static bool controller_allowed(const char *verb, const char *kind, const char *s
 {
 	if (is_read(verb))
 		return true;
-	if (!strcmp(kind, "Endpoints") || !strcmp(kind, "EndpointSlice") ||
-	    !strcmp(kind, "Lease"))
+	if (!strcmp(kind, "Endpoints") || !strcmp(kind, "EndpointSlice") || !strcmp(kind, "Lease"))
 		return true;
 	if (!strcmp(kind, "Service"))
 		return sub && is_write(verb);

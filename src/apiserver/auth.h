@@ -31,10 +31,10 @@ struct auth_tokens;
 
 /* Reads a token file. Returns 0, or -errno with *err naming the file and line. */
 int auth_tokens_load(const char *path, struct auth_tokens **out, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Parses token file text (for tests and fuzzing); same contract. */
 int auth_tokens_parse(const char *text, struct auth_tokens **out, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void auth_tokens_free(struct auth_tokens *t);
 
 /* The user an "Authorization" header value names, or NULL. Borrowed from t. */

@@ -285,7 +285,8 @@ void rest_handle(struct req *r)
 	const char *inc = req_query(r, "includeObject");
 	if (inc && !api_table_include_valid(inc)) {
 		reply_status(r, 400, "BadRequest",
-			     "includeObject must be one of None, Metadata or Object, not \"%s\"", inc);
+			     "includeObject must be one of None, Metadata or Object, not \"%s\"",
+			     inc);
 		return;
 	}
 	if (r->res->namespaced && !r->ns && (r->name || strcmp(m, "GET"))) {

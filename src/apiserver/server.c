@@ -98,7 +98,8 @@ static void reply_metrics(struct req *r)
 		  "# TYPE apiserver_current_inflight_requests gauge\n"
 		  "apiserver_current_inflight_requests{request_kind=\"readOnly\"} %d\n"
 		  "apiserver_current_inflight_requests{request_kind=\"mutating\"} %d\n"
-		  "# TYPE apiserver_dropped_requests_total counter\napiserver_dropped_requests_total %lu\n",
+		  "# TYPE apiserver_dropped_requests_total "
+		  "counter\napiserver_dropped_requests_total %lu\n",
 		  watch_cache_watchers(store_watch_cache(srv->store)),
 		  (long long)store_current_rev(srv->store), used, total, pused, ptotal,
 		  __atomic_load_n(&srv->inflight, __ATOMIC_RELAXED),
@@ -169,8 +170,9 @@ static bool authorize(struct req *r, const char *verb)
 	char *msg = xasprintf("%s is forbidden: User \"%s\" cannot %s resource \"%s\" in API "
 			      "group \"%s\"%s",
 			      r->res->plural, r->user->name, verb, what, r->res->group, where);
-	reply_json(r, 403, api_status_details(403, "Forbidden", msg, r->res->group,
-					      r->res->plural, r->name));
+	reply_json(
+	    r, 403,
+	    api_status_details(403, "Forbidden", msg, r->res->group, r->res->plural, r->name));
 	free(msg);
 	free(where);
 	free(what);
@@ -231,8 +233,8 @@ static void dispatch(struct req *r)
 		r->user = auth_authenticate(r->srv->tokens, req_header(r, "Authorization"));
 	int routed = route_parse(r);
 	const char *w = req_query(r, "watch");
-	bool watch = !r->name && !strcmp(r->method, "GET") && w &&
-		     (!strcmp(w, "1") || !strcmp(w, "true"));
+	bool watch =
+	    !r->name && !strcmp(r->method, "GET") && w && (!strcmp(w, "1") || !strcmp(w, "true"));
 	if (!authorize(r, routed == 0 ? authz_verb(r, watch) : "get"))
 		return;
 	if (routed < 0) {
@@ -382,21 +384,21 @@ static int start_http(struct apiserver *srv, char **err)
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_OptionItem tls[] = {
-		{MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key},
-		{MHD_OPTION_END, 0, NULL},
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 	if (srv->tls_cert)
 		flags |= MHD_USE_TLS;
 	else
 		tls[0].option = MHD_OPTION_END;
 	srv->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)WORKERS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.idle_timeout_s,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)MAX_HEADER_BYTES, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)WORKERS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.idle_timeout_s,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)MAX_HEADER_BYTES, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!srv->mhd) {
 		*err = xasprintf("cannot listen on %s: %s", srv->cfg.listen, strerror(errno));
 		return -EADDRINUSE;
@@ -489,8 +491,9 @@ int apiserver_start(const struct apiserver_config *cfg, struct apiserver **out, 
 	if (rc < 0)
 		goto fail;
 	if (!strcmp(cfg->store, "etcd")) {
-		struct store_etcd_config ec = {cfg->etcd_servers, cfg->etcd_prefix, cfg->etcd_cafile,
-					       cfg->etcd_certfile, cfg->etcd_keyfile};
+		struct store_etcd_config ec = {cfg->etcd_servers, cfg->etcd_prefix,
+					       cfg->etcd_cafile, cfg->etcd_certfile,
+					       cfg->etcd_keyfile};
 		rc = store_open_etcd(&ec, cfg->watch_cache_size, &srv->store, err);
 	} else {
 		rc = store_open_sqlite(cfg->data_dir, cfg->watch_cache_size, &srv->store, err);

@@ -168,8 +168,9 @@ static bool fill(struct stream *s)
 			break;
 		if (rc < 0) {
 			if (rc == -EOVERFLOW)
-				log_warn("apiserver", "watch of %s fell behind the watch cache; "
-						      "closing it so the client re-lists",
+				log_warn("apiserver",
+					 "watch of %s fell behind the watch cache; "
+					 "closing it so the client re-lists",
 					 s->res->plural);
 			return false;
 		}

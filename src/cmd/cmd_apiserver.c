@@ -14,77 +14,99 @@
 #include <sys/stat.h>
 
 static const char apiserver_help[] =
-	"usage: svcnet apiserver [flags]\n"
-	"\n"
-	"Serves the Kubernetes API (core/v1 Namespaces, Services, Endpoints, Pods, Nodes,\n"
-	"Events; discovery.k8s.io/v1 EndpointSlices) over HTTP, storing objects in SQLite.\n"
-	"\n"
-	"  --data-dir DIR            where the store lives (default ./data)\n"
-	"  --listen ADDR:PORT        address to serve on (default 127.0.0.1:8080); any address\n"
-	"                            other than loopback needs --tls-cert/--tls-key and --token-file\n"
-	"  --store sqlite|etcd       the store backend (default sqlite)\n"
-	"  --etcd-servers URL,...    etcd endpoints for --store etcd (default http://127.0.0.1:2379)\n"
-	"  --etcd-prefix PREFIX      key prefix in etcd (default /registry)\n"
-	"  --etcd-cafile F --etcd-certfile F --etcd-keyfile F   TLS to etcd\n"
-	"  --service-cidr CIDR[,CIDR6]  ClusterIP range(s) (default 10.96.0.0/12)\n"
-	"  --node-port-range A-B     NodePort range (default 30000-32767)\n"
-	"  --watch-cache-size N      recent events kept for watchers (default 20000)\n"
-	"  --max-requests-inflight N            read-only requests served at once (default 400)\n"
-	"  --max-mutating-requests-inflight N   mutating requests served at once (default 200)\n"
-	"  --idle-timeout SECONDS    close a connection silent this long, e.g. a client\n"
-	"                            sending its request too slowly (default 60)\n"
-	"  --token-file FILE         bearer tokens, CSV token,user,uid,\"group1,group2\"; groups\n"
-	"                            system:masters (admin), svcnet:view, svcnet:node,\n"
-	"                            svcnet:controller give the roles\n"
-	"  --tls-cert FILE --tls-key FILE   serve HTTPS\n"
-	"  --allow-external-ips CIDR[,CIDR] addresses spec.externalIPs may use (default: none)\n"
-	"  --help                    this text\n";
+    "usage: svcnet apiserver [flags]\n"
+    "\n"
+    "Serves the Kubernetes API (core/v1 Namespaces, Services, Endpoints, Pods, Nodes,\n"
+    "Events; discovery.k8s.io/v1 EndpointSlices) over HTTP, storing objects in SQLite.\n"
+    "\n"
+    "  --data-dir DIR            where the store lives (default ./data)\n"
+    "  --listen ADDR:PORT        address to serve on (default 127.0.0.1:8080); any address\n"
+    "                            other than loopback needs --tls-cert/--tls-key and --token-file\n"
+    "  --store sqlite|etcd       the store backend (default sqlite)\n"
+    "  --etcd-servers URL,...    etcd endpoints for --store etcd (default http://127.0.0.1:2379)\n"
+    "  --etcd-prefix PREFIX      key prefix in etcd (default /registry)\n"
+    "  --etcd-cafile F --etcd-certfile F --etcd-keyfile F   TLS to etcd\n"
+    "  --service-cidr CIDR[,CIDR6]  ClusterIP range(s) (default 10.96.0.0/12)\n"
+    "  --node-port-range A-B     NodePort range (default 30000-32767)\n"
+    "  --watch-cache-size N      recent events kept for watchers (default 20000)\n"
+    "  --max-requests-inflight N            read-only requests served at once (default 400)\n"
+    "  --max-mutating-requests-inflight N   mutating requests served at once (default 200)\n"
+    "  --idle-timeout SECONDS    close a connection silent this long, e.g. a client\n"
+    "                            sending its request too slowly (default 60)\n"
+    "  --token-file FILE         bearer tokens, CSV token,user,uid,\"group1,group2\"; groups\n"
+    "                            system:masters (admin), svcnet:view, svcnet:node,\n"
+    "                            svcnet:controller give the roles\n"
+    "  --tls-cert FILE --tls-key FILE   serve HTTPS\n"
+    "  --allow-external-ips CIDR[,CIDR] addresses spec.externalIPs may use (default: none)\n"
+    "  --help                    this text\n";
 
 static const char up_help[] =
-	"usage: svcnet up [flags]\n"
-	"\n"
-	"Runs everything on one machine, in one process: the API server on an embedded\n"
-	"SQLite store, the controllers, the cluster DNS and the node proxy. It writes\n"
-	"DIR/kubeconfig so that\n"
-	"  KUBECONFIG=DIR/kubeconfig kubectl get svc\n"
-	"works. Takes the flags of 'svcnet apiserver', and:\n"
-	"  --dns-listen ADDR:PORT|none   cluster DNS (default 127.0.0.1:53)\n"
-	"  --dns-upstream ADDR:PORT,...  where other names are forwarded (default: refused)\n"
-	"  --proxy-mode userspace|none   the node proxy (default userspace as root, else none)\n"
-	"  --lb-pool CIDR                addresses for LoadBalancer Services (default: none)\n"
-	"  --node NAME                   this node's name (default: the host name)\n";
+    "usage: svcnet up [flags]\n"
+    "\n"
+    "Runs everything on one machine, in one process: the API server on an embedded\n"
+    "SQLite store, the controllers, the cluster DNS and the node proxy. It writes\n"
+    "DIR/kubeconfig so that\n"
+    "  KUBECONFIG=DIR/kubeconfig kubectl get svc\n"
+    "works. Takes the flags of 'svcnet apiserver', and:\n"
+    "  --dns-listen ADDR:PORT|none   cluster DNS (default 127.0.0.1:53)\n"
+    "  --dns-upstream ADDR:PORT,...  where other names are forwarded (default: refused)\n"
+    "  --proxy-mode userspace|none   the node proxy (default userspace as root, else none)\n"
+    "  --lb-pool CIDR                addresses for LoadBalancer Services (default: none)\n"
+    "  --node NAME                   this node's name (default: the host name)\n";
 
-enum { OPT_DATA = 1, OPT_LISTEN, OPT_STORE, OPT_CIDR, OPT_PORTS, OPT_WCS, OPT_HELP,
-       OPT_PROXY, OPT_DNS, OPT_ETCD, OPT_ETCD_PREFIX, OPT_ETCD_CA, OPT_ETCD_CERT, OPT_ETCD_KEY,
-       OPT_INFLIGHT, OPT_MUT_INFLIGHT, OPT_IDLE, OPT_TOKENS, OPT_CERT, OPT_KEY, OPT_EXTIPS,
-       OPT_UPSTREAM, OPT_LBPOOL, OPT_NODE };
+enum {
+	OPT_DATA = 1,
+	OPT_LISTEN,
+	OPT_STORE,
+	OPT_CIDR,
+	OPT_PORTS,
+	OPT_WCS,
+	OPT_HELP,
+	OPT_PROXY,
+	OPT_DNS,
+	OPT_ETCD,
+	OPT_ETCD_PREFIX,
+	OPT_ETCD_CA,
+	OPT_ETCD_CERT,
+	OPT_ETCD_KEY,
+	OPT_INFLIGHT,
+	OPT_MUT_INFLIGHT,
+	OPT_IDLE,
+	OPT_TOKENS,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_EXTIPS,
+	OPT_UPSTREAM,
+	OPT_LBPOOL,
+	OPT_NODE
+};
 
 static const struct option options[] = {
-	{"data-dir", required_argument, NULL, OPT_DATA},
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"store", required_argument, NULL, OPT_STORE},
-	{"service-cidr", required_argument, NULL, OPT_CIDR},
-	{"node-port-range", required_argument, NULL, OPT_PORTS},
-	{"watch-cache-size", required_argument, NULL, OPT_WCS},
-	{"proxy-mode", required_argument, NULL, OPT_PROXY},
-	{"dns-listen", required_argument, NULL, OPT_DNS},
-	{"etcd-servers", required_argument, NULL, OPT_ETCD},
-	{"etcd-prefix", required_argument, NULL, OPT_ETCD_PREFIX},
-	{"etcd-cafile", required_argument, NULL, OPT_ETCD_CA},
-	{"etcd-certfile", required_argument, NULL, OPT_ETCD_CERT},
-	{"etcd-keyfile", required_argument, NULL, OPT_ETCD_KEY},
-	{"max-requests-inflight", required_argument, NULL, OPT_INFLIGHT},
-	{"max-mutating-requests-inflight", required_argument, NULL, OPT_MUT_INFLIGHT},
-	{"idle-timeout", required_argument, NULL, OPT_IDLE},
-	{"token-file", required_argument, NULL, OPT_TOKENS},
-	{"tls-cert", required_argument, NULL, OPT_CERT},
-	{"tls-key", required_argument, NULL, OPT_KEY},
-	{"allow-external-ips", required_argument, NULL, OPT_EXTIPS},
-	{"dns-upstream", required_argument, NULL, OPT_UPSTREAM},
-	{"lb-pool", required_argument, NULL, OPT_LBPOOL},
-	{"node", required_argument, NULL, OPT_NODE},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
+    {"data-dir", required_argument, NULL, OPT_DATA},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"store", required_argument, NULL, OPT_STORE},
+    {"service-cidr", required_argument, NULL, OPT_CIDR},
+    {"node-port-range", required_argument, NULL, OPT_PORTS},
+    {"watch-cache-size", required_argument, NULL, OPT_WCS},
+    {"proxy-mode", required_argument, NULL, OPT_PROXY},
+    {"dns-listen", required_argument, NULL, OPT_DNS},
+    {"etcd-servers", required_argument, NULL, OPT_ETCD},
+    {"etcd-prefix", required_argument, NULL, OPT_ETCD_PREFIX},
+    {"etcd-cafile", required_argument, NULL, OPT_ETCD_CA},
+    {"etcd-certfile", required_argument, NULL, OPT_ETCD_CERT},
+    {"etcd-keyfile", required_argument, NULL, OPT_ETCD_KEY},
+    {"max-requests-inflight", required_argument, NULL, OPT_INFLIGHT},
+    {"max-mutating-requests-inflight", required_argument, NULL, OPT_MUT_INFLIGHT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+    {"token-file", required_argument, NULL, OPT_TOKENS},
+    {"tls-cert", required_argument, NULL, OPT_CERT},
+    {"tls-key", required_argument, NULL, OPT_KEY},
+    {"allow-external-ips", required_argument, NULL, OPT_EXTIPS},
+    {"dns-upstream", required_argument, NULL, OPT_UPSTREAM},
+    {"lb-pool", required_argument, NULL, OPT_LBPOOL},
+    {"node", required_argument, NULL, OPT_NODE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 static int parse_number(const char *flag, const char *arg, long min, long max, long *out)
@@ -103,10 +125,18 @@ static int parse_number(const char *flag, const char *arg, long min, long max, l
 static int up_flag(struct up_config *upc, int c, const char *arg)
 {
 	switch (c) {
-	case OPT_DNS: upc->dns_listen = arg; break;
-	case OPT_UPSTREAM: upc->dns_upstream = arg; break;
-	case OPT_LBPOOL: upc->lb_pool = arg; break;
-	case OPT_NODE: upc->node = arg; break;
+	case OPT_DNS:
+		upc->dns_listen = arg;
+		break;
+	case OPT_UPSTREAM:
+		upc->dns_upstream = arg;
+		break;
+	case OPT_LBPOOL:
+		upc->lb_pool = arg;
+		break;
+	case OPT_NODE:
+		upc->node = arg;
+		break;
 	case OPT_PROXY:
 		if (strcmp(arg, "userspace") && strcmp(arg, "none")) {
 			fprintf(stderr, "svcnet up: --proxy-mode %s: expected userspace or none\n",
@@ -129,10 +159,18 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, stru
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
-		case OPT_DATA: cfg->data_dir = optarg; break;
-		case OPT_LISTEN: cfg->listen = optarg; break;
-		case OPT_CIDR: cfg->service_cidrs = optarg; break;
-		case OPT_PORTS: cfg->node_port_range = optarg; break;
+		case OPT_DATA:
+			cfg->data_dir = optarg;
+			break;
+		case OPT_LISTEN:
+			cfg->listen = optarg;
+			break;
+		case OPT_CIDR:
+			cfg->service_cidrs = optarg;
+			break;
+		case OPT_PORTS:
+			cfg->node_port_range = optarg;
+			break;
 		case OPT_STORE:
 			if (strcmp(optarg, "sqlite") && strcmp(optarg, "etcd")) {
 				fprintf(stderr, "svcnet: --store %s: expected sqlite or etcd\n",
@@ -141,20 +179,38 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, stru
 			}
 			cfg->store = optarg;
 			break;
-		case OPT_ETCD: cfg->etcd_servers = optarg; break;
-		case OPT_ETCD_PREFIX: cfg->etcd_prefix = optarg; break;
-		case OPT_ETCD_CA: cfg->etcd_cafile = optarg; break;
-		case OPT_ETCD_CERT: cfg->etcd_certfile = optarg; break;
-		case OPT_ETCD_KEY: cfg->etcd_keyfile = optarg; break;
+		case OPT_ETCD:
+			cfg->etcd_servers = optarg;
+			break;
+		case OPT_ETCD_PREFIX:
+			cfg->etcd_prefix = optarg;
+			break;
+		case OPT_ETCD_CA:
+			cfg->etcd_cafile = optarg;
+			break;
+		case OPT_ETCD_CERT:
+			cfg->etcd_certfile = optarg;
+			break;
+		case OPT_ETCD_KEY:
+			cfg->etcd_keyfile = optarg;
+			break;
 		case OPT_WCS:
 			if (parse_number("watch-cache-size", optarg, 100, 10000000, &n) < 0)
 				return -2;
 			cfg->watch_cache_size = (size_t)n;
 			break;
-		case OPT_TOKENS: cfg->token_file = optarg; break;
-		case OPT_CERT: cfg->tls_cert = optarg; break;
-		case OPT_KEY: cfg->tls_key = optarg; break;
-		case OPT_EXTIPS: cfg->allow_external_ips = optarg; break;
+		case OPT_TOKENS:
+			cfg->token_file = optarg;
+			break;
+		case OPT_CERT:
+			cfg->tls_cert = optarg;
+			break;
+		case OPT_KEY:
+			cfg->tls_key = optarg;
+			break;
+		case OPT_EXTIPS:
+			cfg->allow_external_ips = optarg;
+			break;
 		case OPT_IDLE:
 			if (parse_number("idle-timeout", optarg, 1, 3600, &n) < 0)
 				return -2;
@@ -167,7 +223,7 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, stru
 					 optarg, 1, 100000, &n) < 0)
 				return -2;
 			*(c == OPT_INFLIGHT ? &cfg->max_inflight : &cfg->max_mutating_inflight) =
-				(int)n;
+			    (int)n;
 			break;
 		case OPT_PROXY:
 		case OPT_DNS:
@@ -183,8 +239,12 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, stru
 				return -2;
 			break;
 		case 'h':
-		case OPT_HELP: fputs(help, stdout); return -1;
-		default: fputs(help, stderr); return -2;
+		case OPT_HELP:
+			fputs(help, stdout);
+			return -1;
+		default:
+			fputs(help, stderr);
+			return -2;
 		}
 	}
 	if (optind < argc) {

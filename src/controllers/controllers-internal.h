@@ -82,7 +82,11 @@ json_t *ctl_zones(struct controllers *c);
 /* Syncs one Service key "ns/name". Returns 0, -EAGAIN (cache stale: requeue soon) or an error. */
 int ctl_sync(struct controllers *c, const char *key);
 
-/* Sends one write; counts conflicts. Returns the HTTP status or a negative errno. */
+/*
+ * Sends one write: POST/PUT of obj, or DELETE (obj: DeleteOptions, or NULL);
+ * logs failures, counts conflicts. Returns the HTTP status or a negative
+ * errno, with the response body in *out (caller frees; may be NULL).
+ */
 int ctl_write(struct controllers *c, const char *method, const char *path, const json_t *obj,
 	      json_t **out);
 

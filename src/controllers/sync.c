@@ -2,8 +2,9 @@
  * One sync of a Service key "ns/name": its EndpointSlices (the Service's
  * selector and pods), its Endpoints, the slices mirrored from a
  * selector-less Service's Endpoints, and its LoadBalancer address. Every
- * write carries the resourceVersion it read (PUT) or creates a new object
- * (POST); a 409 sends the key back to the queue.
+ * write is conditional: a PUT carries the resourceVersion it read, a DELETE
+ * has it as a precondition, a POST creates a new object; a 409 sends the key
+ * back to the queue.
  */
 #include "controllers/controllers-internal.h"
 
@@ -26,6 +27,27 @@ static const char *meta_str(const json_t *obj, const char *k)
 	return podutil_str(json_object_get(obj, "metadata"), k);
 }
 
+/* DELETE with a DeleteOptions body (kclient_delete sends none). */
+static int delete_with(struct controllers *c, const char *path, const json_t *opts, json_t **out)
+{
+	char *body = json_dumps(opts, JSON_COMPACT), *resp = NULL;
+	size_t len = 0;
+	int st = kclient_request(c->client, "DELETE", path, "application/json", body, strlen(body),
+				 &resp, &len);
+	if (resp)
+		*out = json_loadb(resp, len, 0, NULL);
+	free(resp);
+	free(body);
+	return st;
+}
+
+/* DeleteOptions that delete obj only in the version this controller read. */
+static json_t *delete_options(const json_t *obj)
+{
+	return json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "DeleteOptions",
+			 "preconditions", "resourceVersion", meta_str(obj, "resourceVersion"));
+}
+
 int ctl_write(struct controllers *c, const char *method, const char *path, const json_t *obj,
 	      json_t **out)
 {
@@ -35,6 +57,8 @@ int ctl_write(struct controllers *c, const char *method, const char *path, const
 		st = kclient_post(c->client, path, obj, out);
 	else if (!strcmp(method, "PUT"))
 		st = kclient_put(c->client, path, obj, out);
+	else if (obj)
+		st = delete_with(c, path, obj, out);
 	else
 		st = kclient_delete(c->client, path, out);
 	if (st == 409)
@@ -83,9 +107,10 @@ static int write_slice(struct controllers *c, const char *key, const char *ns, i
 	const char *name = meta_str(s, "name");
 	char *path =
 	    op == OP_CREATE ? xasprintf(SLICES_PATH, ns) : xasprintf(SLICES_PATH "/%s", ns, name);
-	json_t *resp;
-	int st = ctl_write(c, methods[op], path, op == OP_DELETE ? NULL : s, &resp);
+	json_t *resp, *opts = op == OP_DELETE ? delete_options(s) : NULL;
+	int st = ctl_write(c, methods[op], path, opts ? opts : s, &resp);
 	int rc = 0;
+	json_decref(opts);
 	if (st == 200 || st == 201 || (op == OP_DELETE && st == 202)) {
 		changes[op]++;
 		expect_slice(c, key, op == OP_CREATE ? meta_str(resp, "name") : name,
@@ -233,8 +258,9 @@ static int delete_endpoints(struct controllers *c, const char *key, const char *
 	if (!gone || !ep || json_object_get(ann, "control-plane.alpha.kubernetes.io/leader"))
 		return 0;
 	char *path = xasprintf("/api/v1/namespaces/%s/endpoints/%s", ns, name);
-	json_t *resp;
-	int st = ctl_write(c, "DELETE", path, NULL, &resp);
+	json_t *resp, *opts = delete_options(ep);
+	int st = ctl_write(c, "DELETE", path, opts, &resp);
+	json_decref(opts);
 	int rc = 0;
 	if (st == 200 || st == 202) {
 		c->m.endpoints_changes[OP_DELETE]++;

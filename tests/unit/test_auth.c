@@ -81,9 +81,9 @@ static void test_roles(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_and_authenticate),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_roles),
+	    cmocka_unit_test(test_parse_and_authenticate),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_roles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,11 +8,15 @@
 #include <string.h>
 
 static const char *const reasons[] = {
-	[FE_REQUIRED] = "FieldValueRequired",	  [FE_INVALID] = "FieldValueInvalid",
-	[FE_NOT_SUPPORTED] = "FieldValueNotSupported", [FE_DUPLICATE] = "FieldValueDuplicate",
-	[FE_FORBIDDEN] = "FieldValueForbidden",	  [FE_TOO_LONG] = "FieldValueTooLong",
-	[FE_TOO_MANY] = "FieldValueTooMany",	  [FE_NOT_FOUND] = "FieldValueNotFound",
-	[FE_INTERNAL] = "InternalError",
+    [FE_REQUIRED] = "FieldValueRequired",
+    [FE_INVALID] = "FieldValueInvalid",
+    [FE_NOT_SUPPORTED] = "FieldValueNotSupported",
+    [FE_DUPLICATE] = "FieldValueDuplicate",
+    [FE_FORBIDDEN] = "FieldValueForbidden",
+    [FE_TOO_LONG] = "FieldValueTooLong",
+    [FE_TOO_MANY] = "FieldValueTooMany",
+    [FE_NOT_FOUND] = "FieldValueNotFound",
+    [FE_INTERNAL] = "InternalError",
 };
 
 const char *field_err_reason(enum field_err_type type)
@@ -38,11 +42,15 @@ void field_errs_add(struct field_errs *errs, enum field_err_type type, const cha
 		    const json_t *value, const char *detail, ...)
 {
 	static const char *const heads[] = {
-		[FE_REQUIRED] = "Required value", [FE_INVALID] = "Invalid value",
-		[FE_NOT_SUPPORTED] = "Unsupported value", [FE_DUPLICATE] = "Duplicate value",
-		[FE_FORBIDDEN] = "Forbidden",	       [FE_TOO_LONG] = "Too long",
-		[FE_TOO_MANY] = "Too many",	       [FE_NOT_FOUND] = "Not found",
-		[FE_INTERNAL] = "Internal error",
+	    [FE_REQUIRED] = "Required value",
+	    [FE_INVALID] = "Invalid value",
+	    [FE_NOT_SUPPORTED] = "Unsupported value",
+	    [FE_DUPLICATE] = "Duplicate value",
+	    [FE_FORBIDDEN] = "Forbidden",
+	    [FE_TOO_LONG] = "Too long",
+	    [FE_TOO_MANY] = "Too many",
+	    [FE_NOT_FOUND] = "Not found",
+	    [FE_INTERNAL] = "Internal error",
 	};
 	struct strbuf sb = STRBUF_INIT;
 	sb_puts(&sb, heads[type]);
@@ -115,10 +123,9 @@ json_t *api_status_invalid(const char *group, const char *kind, const char *name
 	json_t *causes = json_array();
 	for (size_t i = 0; i < errs->n; i++) {
 		sb_printf(&sb, "%s%s: %s", i ? ", " : "", errs->v[i].field, errs->v[i].message);
-		json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason",
-							 reasons[errs->v[i].type], "message",
-							 errs->v[i].message, "field",
-							 errs->v[i].field));
+		json_array_append_new(
+		    causes, json_pack("{s:s, s:s, s:s}", "reason", reasons[errs->v[i].type],
+				      "message", errs->v[i].message, "field", errs->v[i].field));
 	}
 	if (errs->n > 1)
 		sb_puts(&sb, "]");

@@ -31,7 +31,10 @@ struct field_errs {
 	size_t n, cap;
 };
 
-#define FIELD_ERRS_INIT {NULL, 0, 0}
+#define FIELD_ERRS_INIT                                                                            \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /*
  * Adds one error. value is the offending value (NULL when the type does not
@@ -41,7 +44,7 @@ struct field_errs {
  */
 void field_errs_add(struct field_errs *errs, enum field_err_type type, const char *field,
 		    const json_t *value, const char *detail, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 void field_errs_free(struct field_errs *errs);
 
 /* The reason string of a type ("FieldValueInvalid", ...). */

@@ -19,7 +19,7 @@
  * frees) for a value of the wrong type, worded as kube-apiserver's 400 for it.
  */
 int api_schema_prune(const struct api_resource *r, json_t *obj, json_t *unknown, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * OpenAPI v3: the root document ({"paths": {"api/v1": {"serverRelativeURL":

@@ -18,7 +18,7 @@ struct field_selector;
  * kube-apiserver words it. *out is owned by the caller.
  */
 int label_selector_parse(const char *s, struct label_selector **out, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Does the labels object (a JSON object of strings, or NULL) match? */
 bool label_selector_matches(const struct label_selector *sel, const json_t *labels);
 void label_selector_free(struct label_selector *sel);

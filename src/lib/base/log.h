@@ -9,7 +9,7 @@ void log_set_level(enum log_level level);
 
 /* Writes one line "TIME LEVEL component: message" to stderr. Thread safe. */
 void log_msg(enum log_level level, const char *component, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define log_debug(c, ...) log_msg(LOG_DEBUG, c, __VA_ARGS__)
 #define log_info(c, ...)  log_msg(LOG_INFO, c, __VA_ARGS__)

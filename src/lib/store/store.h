@@ -42,7 +42,7 @@ void store_kv_free(struct store_kv *kv);
  * On failure returns a negative errno and sets *err (caller frees).
  */
 int store_open_sqlite(const char *dir, size_t watch_cache_size, struct store **out, char **err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Where the etcd backend finds its cluster. */
 struct store_etcd_config {
@@ -63,7 +63,7 @@ void store_close(struct store *s);
 
 /* Creates key; fails with -EEXIST when it exists. *rev gets the new revision. */
 int store_create(struct store *s, const char *key, const char *value, size_t len, int64_t *rev)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * Replaces the value of an existing key. expect_mod_rev 0 means any;
@@ -73,7 +73,7 @@ int store_create(struct store *s, const char *key, const char *value, size_t len
  */
 int store_update(struct store *s, const char *key, const char *value, size_t len,
 		 int64_t expect_mod_rev, struct store_kv *prev, int64_t *rev)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Deletes key (same expect_mod_rev rule); prev (may be NULL) gets the last value. */
 int store_delete(struct store *s, const char *key, int64_t expect_mod_rev, struct store_kv *prev,
@@ -81,7 +81,7 @@ int store_delete(struct store *s, const char *key, int64_t expect_mod_rev, struc
 
 /* Reads the current value of key into *out (caller frees with store_kv_free). */
 int store_get(struct store *s, const char *key, struct store_kv *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * Called for each key of a range in key order; return nonzero to stop early.
@@ -100,11 +100,11 @@ typedef int (*store_range_cb)(const struct store_kv *kv, void *arg);
  */
 int store_range(struct store *s, const char *prefix, const char *start_after, size_t limit,
 		int64_t at_rev, store_range_cb cb, void *arg, int64_t *rev_out, bool *more)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Number of keys under prefix now. */
 int store_count(struct store *s, const char *prefix, int64_t *count)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* The current (latest committed) revision. */
 int64_t store_current_rev(struct store *s);

@@ -15,9 +15,9 @@ enum watch_event_type { WATCH_ADDED, WATCH_MODIFIED, WATCH_DELETED };
 /* Immutable once published; reference counted. */
 struct watch_event {
 	enum watch_event_type type;
-	int64_t rev;	  /* revision of this write */
-	char *key;	  /* owned */
-	char *value;	  /* new value; for DELETED the last value before deletion */
+	int64_t rev; /* revision of this write */
+	char *key;   /* owned */
+	char *value; /* new value; for DELETED the last value before deletion */
 	size_t len;
 	char *prev_value; /* value before this write (NULL for ADDED) */
 	size_t prev_len;
