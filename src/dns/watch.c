@@ -40,6 +40,56 @@ static const char *meta_str(const json_t *obj, const char *key)
 }
 
 /* "ns/name" of a Service, or of the Service a slice belongs to; NULL if none. */
+/* Copies the members of src named in keys (NULL-terminated) into a new object. */
+static json_t *pick(const json_t *src, const char *const *keys)
+{
+	json_t *out = json_object();
+	for (; *keys; keys++) {
+		json_t *v = json_object_get(src, *keys);
+		if (v)
+			json_object_set_new(out, *keys, json_deep_copy(v));
+	}
+	return out;
+}
+
+static json_t *slim_meta(const json_t *obj)
+{
+	static const char *const keys[] = {"name", "namespace", "resourceVersion", NULL};
+	const json_t *meta = json_object_get(obj, "metadata");
+	json_t *m = pick(meta, keys);
+	const char *svc =
+	    json_string_value(json_object_get(json_object_get(meta, "labels"), SLICE_LABEL));
+	if (svc)
+		json_object_set_new(m, "labels", json_pack("{s:s}", SLICE_LABEL, svc));
+	return m;
+}
+
+/* What the cache keeps of a Service: only what the records are built from. */
+static json_t *slim_service(const json_t *obj)
+{
+	static const char *const spec_keys[] = {"type",	 "clusterIP",	 "clusterIPs",
+						"ports", "externalName", "publishNotReadyAddresses",
+						NULL};
+	return json_pack("{s:o, s:o}", "metadata", slim_meta(obj), "spec",
+			 pick(json_object_get(obj, "spec"), spec_keys));
+}
+
+/* What the cache keeps of an EndpointSlice. */
+static json_t *slim_slice(const json_t *obj)
+{
+	static const char *const top[] = {"addressType", "ports", NULL};
+	static const char *const ep_keys[] = {"addresses", "conditions", "hostname", NULL};
+	json_t *out = pick(obj, top);
+	json_t *eps = json_array();
+	size_t i;
+	json_t *ep;
+	json_array_foreach(json_object_get(obj, "endpoints"), i, ep)
+	    json_array_append_new(eps, pick(ep, ep_keys));
+	json_object_set_new(out, "endpoints", eps);
+	json_object_set_new(out, "metadata", slim_meta(obj));
+	return out;
+}
+
 static char *key_of(const json_t *obj, bool slice)
 {
 	const char *ns = meta_str(obj, "namespace");
@@ -220,6 +270,8 @@ int dns_watch_start(struct dns_server *srv, const struct dns_config *cfg, char *
 	w->svcs = informer_new(w->client, "/api/v1/services", NULL, NULL, &hs, 0);
 	w->slices =
 	    informer_new(w->client, "/apis/discovery.k8s.io/v1/endpointslices", NULL, NULL, &hl, 0);
+	informer_set_transform(w->svcs, slim_service);
+	informer_set_transform(w->slices, slim_slice);
 	if ((rc = informer_start(w->svcs)) < 0 || (rc = informer_start(w->slices)) < 0) {
 		*err = xasprintf("cannot start the informers: %s", strerror(-rc));
 		return rc;

@@ -40,8 +40,9 @@ struct informer {
 	bool notified;	     /* ... and on_synced has returned */
 	char rv[RV_MAX];
 	int64_t next_resync_ms;
-	int events;	     /* events of the current watch */
-	int watch_timeout_s; /* 0: random, WATCH_TIMEOUT_S to twice that */
+	int events;			 /* events of the current watch */
+	int watch_timeout_s;		 /* 0: random, WATCH_TIMEOUT_S to twice that */
+	informer_transform_fn transform; /* NULL: objects are cached whole */
 	unsigned seed;
 };
 
@@ -83,7 +84,7 @@ static void set_rv(struct informer *inf, const char *rv)
 /* Stores obj (a new reference is taken) under key and calls on_add/on_update. */
 static void upsert(struct informer *inf, const char *key, json_t *obj)
 {
-	json_incref(obj);
+	obj = inf->transform ? inf->transform(obj) : json_incref(obj);
 	pthread_mutex_lock(&inf->lock);
 	json_t *old = strmap_put(&inf->cache, key, obj);
 	pthread_mutex_unlock(&inf->lock);
@@ -443,6 +444,11 @@ bool informer_wait_synced(struct informer *inf, int timeout_ms)
 }
 
 /* The cached object ns/name (ns NULL or "" for cluster scope): a new reference or NULL. */
+void informer_set_transform(struct informer *inf, informer_transform_fn fn)
+{
+	inf->transform = fn;
+}
+
 json_t *informer_get(struct informer *inf, const char *ns, const char *name)
 {
 	char *key = ns && *ns ? xasprintf("%s/%s", ns, name) : xstrdup(name);

@@ -43,6 +43,15 @@ struct informer *informer_new(struct kclient *c, const char *path, const char *l
  * Tests use a short one to exercise the re-watch.
  */
 void informer_set_watch_timeout(struct informer *inf, int seconds);
+/*
+ * A transform returns what the cache keeps of obj (a new reference), as
+ * client-go's SetTransform: a component that reads a few fields keeps only
+ * those. It must keep metadata.name, namespace and resourceVersion.
+ * Handlers and informer_get see transformed objects. Set before start.
+ */
+typedef json_t *(*informer_transform_fn)(const json_t *obj);
+void informer_set_transform(struct informer *inf, informer_transform_fn fn);
+
 /* Starts the informer's thread. Returns 0 or a negative errno. */
 int informer_start(struct informer *inf);
 /* Stops the thread (waits for it) and frees the informer and its cache. */
