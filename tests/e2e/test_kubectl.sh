@@ -155,6 +155,36 @@ out=$(cat "$TMP/watch.out")
 expect_match "watch shows the modification" "^MODIFIED +other +ClusterIP" "$out"
 expect_match "watch shows the deletion" "^DELETED +other +ClusterIP" "$out"
 
+# The columns of kubectl get for the other kinds, and kubectl explain from OpenAPI v3.
+k run web --image=nginx --restart=Never --labels=app=web >/dev/null 2>&1
+out=$(k get pods 2>&1)
+expect_match "get pods prints READY and STATUS" "^web +0/1 +Pending +0 +[0-9]+s" "$out"
+k apply -f - >/dev/null 2>&1 <<'YAML'
+apiVersion: v1
+kind: Node
+metadata: {name: node-1, labels: {topology.kubernetes.io/zone: z1}}
+status:
+  conditions: [{type: Ready, status: "True"}]
+  nodeInfo: {kubeletVersion: v1.32.0}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: web}
+subsets: [{addresses: [{ip: 10.244.0.5}, {ip: 10.244.0.6}], ports: [{port: 8080}]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-abc, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints: [{addresses: [10.244.0.5], conditions: {ready: true}}]
+ports: [{name: "", port: 8080, protocol: TCP}]
+YAML
+expect_match "get nodes prints STATUS ROLES VERSION" "^node-1 +Ready +<none> +[0-9]+s +v1.32.0" "$(k get nodes 2>&1)"
+expect_match "get endpoints prints the addresses" "^web +10.244.0.5:8080,10.244.0.6:8080 " "$(k get endpoints web 2>&1)"
+expect_match "get endpointslices prints type, ports, endpoints" \
+	"^web-abc +IPv4 +8080 +10.244.0.5 " "$(k get endpointslices 2>&1)"
+expect_match "kubectl explain reads the OpenAPI schema" "FIELD: ports" "$(k explain service.spec.ports 2>&1)"
+
 out=$(k delete svc my-service 2>&1)
 expect_match "delete" "deleted" "$out"
 out=$(k get svc my-service 2>&1)
