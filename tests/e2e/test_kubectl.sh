@@ -185,6 +185,16 @@ expect_match "get endpointslices prints type, ports, endpoints" \
 	"^web-abc +IPv4 +8080 +10.244.0.5 " "$(k get endpointslices 2>&1)"
 expect_match "kubectl explain reads the OpenAPI schema" "FIELD: ports" "$(k explain service.spec.ports 2>&1)"
 
+out=$(k create -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Service, metadata: {name: l1}, spec: {ports: [{port: 80}]}}
+- {apiVersion: v1, kind: Service, metadata: {name: l2}, spec: {ports: [{port: 81}]}}
+YAML
+)
+expect_match "create -f of a kind: List with default validation" "service/l2 created" "$out"
+
 out=$(k delete svc my-service 2>&1)
 expect_match "delete" "deleted" "$out"
 out=$(k get svc my-service 2>&1)
