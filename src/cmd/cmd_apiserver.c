@@ -52,7 +52,11 @@ static const char up_help[] =
     "  --dns-upstream ADDR:PORT,...  where other names are forwarded (default: refused)\n"
     "  --proxy-mode userspace|none   the node proxy (default userspace as root, else none)\n"
     "  --lb-pool CIDR                addresses for LoadBalancer Services (default: none)\n"
-    "  --node NAME                   this node's name (default: the host name)\n";
+    "  --node NAME                   this node's name (default: the host name)\n"
+    "  --zone ZONE                   the node's topology.kubernetes.io/zone\n"
+    "  --pod-cidr CIDR               local pods' addresses (default 10.244.0.0/24; the\n"
+    "                                first is the node's, where pods find DNS)\n"
+    "  --agent none                  do not run local pods (run as root by default)\n";
 
 enum {
 	OPT_DATA = 1,
@@ -78,7 +82,10 @@ enum {
 	OPT_EXTIPS,
 	OPT_UPSTREAM,
 	OPT_LBPOOL,
-	OPT_NODE
+	OPT_NODE,
+	OPT_ZONE,
+	OPT_PODCIDR,
+	OPT_AGENT
 };
 
 static const struct option options[] = {
@@ -105,6 +112,9 @@ static const struct option options[] = {
     {"dns-upstream", required_argument, NULL, OPT_UPSTREAM},
     {"lb-pool", required_argument, NULL, OPT_LBPOOL},
     {"node", required_argument, NULL, OPT_NODE},
+    {"zone", required_argument, NULL, OPT_ZONE},
+    {"pod-cidr", required_argument, NULL, OPT_PODCIDR},
+    {"agent", required_argument, NULL, OPT_AGENT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -136,6 +146,19 @@ static int up_flag(struct up_config *upc, int c, const char *arg)
 		break;
 	case OPT_NODE:
 		upc->node = arg;
+		break;
+	case OPT_ZONE:
+		upc->zone = arg;
+		break;
+	case OPT_PODCIDR:
+		upc->pod_cidr = arg;
+		break;
+	case OPT_AGENT:
+		if (strcmp(arg, "none")) {
+			fprintf(stderr, "svcnet up: --agent %s: only 'none' turns it off\n", arg);
+			return -1;
+		}
+		upc->run_agent = false;
 		break;
 	case OPT_PROXY:
 		if (strcmp(arg, "userspace") && strcmp(arg, "none")) {
@@ -230,6 +253,9 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, stru
 		case OPT_UPSTREAM:
 		case OPT_LBPOOL:
 		case OPT_NODE:
+		case OPT_ZONE:
+		case OPT_PODCIDR:
+		case OPT_AGENT:
 			if (!up) {
 				fprintf(stderr, "svcnet apiserver: --%s is a flag of 'svcnet up'\n",
 					argv[optind - 1] + 2);
@@ -295,6 +321,7 @@ static int run(int argc, char **argv, bool up)
 	int rc = parse_flags(argc, argv, &cfg, up ? &upc : NULL);
 	if (rc < 0)
 		return rc == -1 ? 0 : 2;
+	upc.data_dir = cfg.data_dir;
 	if (mkdir(cfg.data_dir, 0700) == -1 && errno != EEXIST) {
 		fprintf(stderr, "svcnet: cannot create --data-dir %s: %s\n", cfg.data_dir,
 			strerror(errno));

@@ -2,12 +2,17 @@
 #ifndef SVCNET_CMD_COMMANDS_H
 #define SVCNET_CMD_COMMANDS_H
 
+#include <stdbool.h>
+
 int cmd_apiserver(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_controllers(int argc, char **argv); /* cmd_controllers.c */
 int cmd_proxy(int argc, char **argv);	    /* cmd_proxy.c */
 int cmd_dns(int argc, char **argv);	    /* cmd_dns.c */
 int cmd_env(int argc, char **argv);	    /* cmd_env.c */
+int cmd_agent(int argc, char **argv);	    /* cmd_agent.c */
+int cmd_run(int argc, char **argv);	    /* cmd_run.c */
+int cmd_logs(int argc, char **argv);	    /* cmd_logs.c */
 
 /* What `svcnet up` runs beside the API server (cmd_up.c). */
 struct up_config {
@@ -16,6 +21,10 @@ struct up_config {
 	const char *proxy_mode;	  /* "userspace", ... or "none" */
 	const char *lb_pool;	  /* CIDR for LoadBalancer addresses, or NULL */
 	const char *node;	  /* this node's name, NULL: the host name */
+	const char *zone;	  /* the node's topology.kubernetes.io/zone, or NULL */
+	const char *pod_cidr;	  /* local pods' addresses; the first is the node's */
+	const char *data_dir;	  /* the agent keeps pod logs and addresses here */
+	bool run_agent;		  /* run local pods (as root) */
 };
 struct up_parts;
 void up_config_defaults(struct up_config *cfg);

@@ -17,6 +17,9 @@ static const struct {
 	{"proxy", cmd_proxy, "the node proxy: ClusterIPs, NodePorts, LoadBalancer IPs"},
 	{"dns", cmd_dns, "the cluster DNS server"},
 	{"env", cmd_env, "print the service environment variables of a namespace"},
+	{"agent", cmd_agent, "the node agent: runs this node's Pods as local processes"},
+	{"run", cmd_run, "create a Pod that runs a local command"},
+	{"logs", cmd_logs, "print the output of a local pod's container"},
 };
 
 static void usage(FILE *f)

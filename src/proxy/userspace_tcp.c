@@ -189,30 +189,45 @@ static int flush(struct us_mode *m, struct dir *d, struct end *dst)
 	return 0;
 }
 
-/* Reads from src into d (d is empty). */
-static int fill(struct dir *d, struct end *src)
+/*
+ * Splices from src into the pipe while it has room. Returns 1 to stop
+ * reading for now: an EAGAIN with bytes in the pipe may mean the pipe is
+ * full rather than the socket empty, so src stays marked readable and is
+ * tried again once the destination has taken some.
+ */
+static int fill_pipe(struct dir *d, struct end *src)
 {
-	ssize_t n;
-	size_t want = d->spliced ? PIPE_BYTES : BUF_SIZE;
-	if (d->spliced) {
-		n = splice(src->fd, NULL, d->pipe[1], NULL, want,
+	ssize_t n = splice(src->fd, NULL, d->pipe[1], NULL, PIPE_BYTES - d->in_pipe,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	} else {
-		if (!d->buf)
-			d->buf = xmalloc(BUF_SIZE);
-		n = recv(src->fd, d->buf, want, MSG_DONTWAIT);
-	}
 	if (n > 0) {
-		if (d->spliced) {
-			d->in_pipe = (size_t)n;
-			return 0;
-		}
+		d->in_pipe += (size_t)n;
+		return 0;
+	}
+	if (n == 0) {
+		d->eof = true;
+		return 0;
+	}
+	if (errno == EAGAIN) {
+		if (!d->in_pipe)
+			src->rd = false;
+		return 1;
+	}
+	return errno == EINTR ? 0 : -errno;
+}
+
+/* Reads from src into d's buffer (which is empty). */
+static int fill_buffer(struct dir *d, struct end *src)
+{
+	if (!d->buf)
+		d->buf = xmalloc(BUF_SIZE);
+	ssize_t n = recv(src->fd, d->buf, BUF_SIZE, MSG_DONTWAIT);
+	if (n > 0) {
 		d->off = 0;
 		d->len = (size_t)n;
 		/* A short read emptied the socket; epoll says when more comes. */
-		if ((size_t)n < want && !src->rdhup)
+		if ((size_t)n < BUF_SIZE && !src->rdhup)
 			src->rd = false;
-		if ((size_t)n == want)
+		if ((size_t)n == BUF_SIZE)
 			d->want_splice = true;
 		return 0;
 	}
@@ -227,14 +242,18 @@ static int fill(struct dir *d, struct end *src)
 	return errno == EINTR ? 0 : -errno;
 }
 
-/* Moves bytes from src to dst until one of them blocks; passes FIN on. */
+/*
+ * Moves bytes from src to dst until one of them blocks; passes FIN on. A
+ * buffer is refilled once sent whole; a pipe is refilled while it is less
+ * than half full, so that reading and writing overlap in bulk transfers.
+ */
 static int pump_dir(struct us_mode *m, struct dir *d, struct end *src, struct end *dst)
 {
 	for (;;) {
 		int rc = flush(m, d, dst);
 		if (rc < 0)
 			return rc;
-		if (pending(d))
+		if (d->spliced ? d->in_pipe >= PIPE_BYTES / 2 : pending(d))
 			break;
 		if (d->want_splice && !d->spliced && us_pipe_get(m, d->pipe) == 0) {
 			d->spliced = true;
@@ -242,9 +261,11 @@ static int pump_dir(struct us_mode *m, struct dir *d, struct end *src, struct en
 		}
 		if (d->eof || !src->rd)
 			break;
-		rc = fill(d, src);
+		rc = d->spliced ? fill_pipe(d, src) : fill_buffer(d, src);
 		if (rc < 0)
 			return rc;
+		if (rc > 0)
+			break;
 	}
 	if (d->eof && !pending(d) && !d->shut) {
 		shutdown(dst->fd, SHUT_WR);
