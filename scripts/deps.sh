@@ -5,6 +5,8 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev libsqlite3-dev sqlite3
 libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libyaml-dev libcmocka-dev
 dnsutils curl socat jq openssl iproute2 procps
 etcd-server etcd-client iptables nftables conntrack"
+# `scripts/deps.sh bench` adds what the benchmarks run side by side with svcnet.
+[ "${1:-}" = bench ] && PKGS="$PKGS haproxy nginx-light wrk iperf3 dnsperf knot"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
