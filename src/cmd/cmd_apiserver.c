@@ -322,6 +322,7 @@ static int run(int argc, char **argv, bool up)
 	if (rc < 0)
 		return rc == -1 ? 0 : 2;
 	upc.data_dir = cfg.data_dir;
+	upc.service_cidrs = cfg.service_cidrs;
 	if (mkdir(cfg.data_dir, 0700) == -1 && errno != EEXIST) {
 		fprintf(stderr, "svcnet: cannot create --data-dir %s: %s\n", cfg.data_dir,
 			strerror(errno));

@@ -25,6 +25,8 @@ struct up_parts {
 	struct dns_server *dns;
 	struct dns_server *pod_dns; /* the same DNS on the node's pod-side address */
 	char gateway[IP_STRLEN];    /* that address: the first of the pod CIDR */
+	char api_ip[IP_STRLEN];	    /* default/kubernetes: the first service address */
+	char dns_ip[IP_STRLEN];	    /* kube-system/kube-dns: the tenth (10.96.0.10) */
 	struct proxy *proxy;
 	char *server;
 };
@@ -82,6 +84,22 @@ static int start_dns(const struct up_config *cfg, struct up_parts *p, char **err
 	return rc;
 }
 
+/* Address n of the first service CIDR into buf. */
+static int service_ip(const struct up_config *cfg, uint64_t n, char *buf, char **err)
+{
+	char first[64];
+	struct ip_cidr cidr;
+	struct ip_addr a;
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(cfg->service_cidrs, ","),
+		 cfg->service_cidrs);
+	if (ip_cidr_parse(first, false, &cidr) < 0 || ip_add(&cidr.addr, n, &a) < 0) {
+		*err = xasprintf("--service-cidr %s: not a CIDR", cfg->service_cidrs);
+		return -EINVAL;
+	}
+	ip_addr_format(&a, buf);
+	return 0;
+}
+
 static int start_agent(const struct up_config *cfg, struct up_parts *p, char **err)
 {
 	if (!cfg->run_agent)
@@ -99,7 +117,7 @@ static int start_agent(const struct up_config *cfg, struct up_parts *p, char **e
 	ac.node_name = cfg->node;
 	ac.zone = cfg->zone;
 	ac.pod_cidr = cfg->pod_cidr;
-	ac.cluster_dns = "10.96.0.10";
+	ac.cluster_dns = p->dns_ip;
 	ac.data_dir = cfg->data_dir;
 	return agent_start(&ac, &p->agent, err);
 }
@@ -131,9 +149,10 @@ static int create_cluster_services(struct up_parts *p, char **err)
 	if (rc < 0)
 		return rc;
 	rc = ensure(c, "/api/v1/namespaces/default/services",
-		    json_pack("{s:s, s:s, s:{s:s}, s:{s:[{s:s, s:i, s:i}]}}", "apiVersion", "v1",
-			      "kind", "Service", "metadata", "name", "kubernetes", "spec", "ports",
-			      "name", "https", "port", 443, "targetPort", 8080),
+		    json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:[{s:s, s:i, s:i}]}}", "apiVersion",
+			      "v1", "kind", "Service", "metadata", "name", "kubernetes", "spec",
+			      "clusterIP", p->api_ip, "ports", "name", "https", "port", 443,
+			      "targetPort", 8080),
 		    err);
 	if (rc == 0 && p->pod_dns)
 		rc = ensure(c, "/api/v1/namespaces/kube-system/services",
@@ -141,7 +160,7 @@ static int create_cluster_services(struct up_parts *p, char **err)
 				      "{s:s, s:s, s:i}]}}",
 				      "apiVersion", "v1", "kind", "Service", "metadata", "name",
 				      "kube-dns", "labels", "k8s-app", "kube-dns", "spec",
-				      "clusterIP", "10.96.0.10", "ports", "name", "dns", "protocol",
+				      "clusterIP", p->dns_ip, "ports", "name", "dns", "protocol",
 				      "UDP", "port", 53, "name", "dns-tcp", "protocol", "TCP",
 				      "port", 53),
 			    err);
@@ -175,7 +194,11 @@ int up_start(const struct up_config *cfg, int api_port, struct up_parts **out, c
 {
 	struct up_parts *p = xcalloc(1, sizeof(*p));
 	p->server = xasprintf("http://127.0.0.1:%d", api_port);
-	int rc = start_controllers(cfg, p, err);
+	int rc = service_ip(cfg, 1, p->api_ip, err);
+	if (rc == 0)
+		rc = service_ip(cfg, 10, p->dns_ip, err);
+	if (rc == 0)
+		rc = start_controllers(cfg, p, err);
 	if (rc == 0)
 		rc = start_proxy(cfg, p, err);
 	if (rc == 0)

@@ -16,15 +16,16 @@ int cmd_logs(int argc, char **argv);	    /* cmd_logs.c */
 
 /* What `svcnet up` runs beside the API server (cmd_up.c). */
 struct up_config {
-	const char *dns_listen;	  /* "127.0.0.1:53" or "none" */
-	const char *dns_upstream; /* "ADDR:PORT,..." or NULL */
-	const char *proxy_mode;	  /* "userspace", ... or "none" */
-	const char *lb_pool;	  /* CIDR for LoadBalancer addresses, or NULL */
-	const char *node;	  /* this node's name, NULL: the host name */
-	const char *zone;	  /* the node's topology.kubernetes.io/zone, or NULL */
-	const char *pod_cidr;	  /* local pods' addresses; the first is the node's */
-	const char *data_dir;	  /* the agent keeps pod logs and addresses here */
-	bool run_agent;		  /* run local pods (as root) */
+	const char *dns_listen;	   /* "127.0.0.1:53" or "none" */
+	const char *dns_upstream;  /* "ADDR:PORT,..." or NULL */
+	const char *proxy_mode;	   /* "userspace", ... or "none" */
+	const char *lb_pool;	   /* CIDR for LoadBalancer addresses, or NULL */
+	const char *node;	   /* this node's name, NULL: the host name */
+	const char *zone;	   /* the node's topology.kubernetes.io/zone, or NULL */
+	const char *pod_cidr;	   /* local pods' addresses; the first is the node's */
+	const char *data_dir;	   /* the agent keeps pod logs and addresses here */
+	const char *service_cidrs; /* the API server's, for kubernetes and kube-dns IPs */
+	bool run_agent;		   /* run local pods (as root) */
 };
 struct up_parts;
 void up_config_defaults(struct up_config *cfg);

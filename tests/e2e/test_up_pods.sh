@@ -114,8 +114,8 @@ expect_match "the pod's resolv.conf" "nameserver 10.96.0.10 search $PODNS.svc.cl
 	"$(tr '\n' ' ' </etc/netns/svcnet-$PODNS-web1/resolv.conf)"
 expect_eq "svcnet up made kube-system/kube-dns at 10.96.0.10" 10.96.0.10 \
 	"$(api "$SERVER/api/v1/namespaces/kube-system/services/kube-dns" | jq -r .spec.clusterIP)"
-expect_eq "... and default/kubernetes" kubernetes \
-	"$(api "$SERVER/api/v1/namespaces/default/services/kubernetes" | jq -r .metadata.name)"
+expect_eq "... and default/kubernetes at 10.96.0.1" 10.96.0.1 \
+	"$(api "$SERVER/api/v1/namespaces/default/services/kubernetes" | jq -r .spec.clusterIP)"
 
 # The client pod: by DNS name, by ClusterIP, by the environment variables.
 "$SVCNET" run client --server "$SERVER" --namespace "$PODNS" --restart Never -- sh -c '
