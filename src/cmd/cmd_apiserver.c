@@ -56,7 +56,8 @@ static const char up_help[] =
     "  --zone ZONE                   the node's topology.kubernetes.io/zone\n"
     "  --pod-cidr CIDR               local pods' addresses (default 10.244.0.0/24; the\n"
     "                                first is the node's, where pods find DNS)\n"
-    "  --agent none                  do not run local pods (run as root by default)\n";
+    "  --agent none                  do not run local pods (run as root by default)\n"
+    "  --keep-rules                  leave the proxy's rules in place at exit\n";
 
 enum {
 	OPT_DATA = 1,
@@ -85,7 +86,8 @@ enum {
 	OPT_NODE,
 	OPT_ZONE,
 	OPT_PODCIDR,
-	OPT_AGENT
+	OPT_AGENT,
+	OPT_KEEP
 };
 
 static const struct option options[] = {
@@ -115,6 +117,7 @@ static const struct option options[] = {
     {"zone", required_argument, NULL, OPT_ZONE},
     {"pod-cidr", required_argument, NULL, OPT_PODCIDR},
     {"agent", required_argument, NULL, OPT_AGENT},
+    {"keep-rules", no_argument, NULL, OPT_KEEP},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -152,6 +155,9 @@ static int up_flag(struct up_config *upc, int c, const char *arg)
 		break;
 	case OPT_PODCIDR:
 		upc->pod_cidr = arg;
+		break;
+	case OPT_KEEP:
+		upc->keep_rules = true;
 		break;
 	case OPT_AGENT:
 		if (strcmp(arg, "none")) {
@@ -256,6 +262,7 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, stru
 		case OPT_ZONE:
 		case OPT_PODCIDR:
 		case OPT_AGENT:
+		case OPT_KEEP:
 			if (!up) {
 				fprintf(stderr, "svcnet apiserver: --%s is a flag of 'svcnet up'\n",
 					argv[optind - 1] + 2);

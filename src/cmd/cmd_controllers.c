@@ -23,6 +23,15 @@ static const char help[] =
     "                                'none' to serve none)\n"
     "  --workers N                   Services synced at once (default 4)\n"
     "  --resync SECONDS              resync every Service this often (default 300, 0: never)\n"
+    "  --leader-elect=BOOL           elect one active instance with a Lease (default true);\n"
+    "                                the others wait, and a leader that loses it exits\n"
+    "  --leader-elect-lease-duration D   how long a candidate waits after the last\n"
+    "                                renewal before it takes the Lease over (default 15s)\n"
+    "  --leader-elect-renew-deadline D   how long the leader keeps trying to renew before\n"
+    "                                it gives up (default 10s)\n"
+    "  --leader-elect-retry-period D     the time between tries (default 2s)\n"
+    "  --leader-elect-resource-name NAME       the Lease (default svcnet-controllers)\n"
+    "  --leader-elect-resource-namespace NS    its namespace (default kube-system)\n"
     "  --help                        this text\n";
 
 enum {
@@ -33,6 +42,12 @@ enum {
 	OPT_METRICS,
 	OPT_WORKERS,
 	OPT_RESYNC,
+	OPT_ELECT,
+	OPT_LEASE,
+	OPT_RENEW,
+	OPT_RETRY,
+	OPT_LEASE_NAME,
+	OPT_LEASE_NS,
 	OPT_HELP
 };
 
@@ -44,6 +59,12 @@ static const struct option options[] = {
     {"metrics-listen", required_argument, NULL, OPT_METRICS},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"resync", required_argument, NULL, OPT_RESYNC},
+    {"leader-elect", optional_argument, NULL, OPT_ELECT},
+    {"leader-elect-lease-duration", required_argument, NULL, OPT_LEASE},
+    {"leader-elect-renew-deadline", required_argument, NULL, OPT_RENEW},
+    {"leader-elect-retry-period", required_argument, NULL, OPT_RETRY},
+    {"leader-elect-resource-name", required_argument, NULL, OPT_LEASE_NAME},
+    {"leader-elect-resource-namespace", required_argument, NULL, OPT_LEASE_NS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -59,6 +80,52 @@ static long number(const char *flag, const char *s, long lo, long hi)
 		return -1;
 	}
 	return v;
+}
+
+/* A Go duration ("15s", "500ms") into *ms; -1 with a message when it is not one. */
+static long duration(const char *flag, const char *s, int *ms)
+{
+	if (leader_parse_duration(s, ms) == 0)
+		return 0;
+	fprintf(stderr, "svcnet: --%s %s: expected a duration such as 15s or 500ms\n", flag, s);
+	return -1;
+}
+
+/* --leader-elect, --leader-elect=true|false; -1 with a message otherwise. */
+static long boolean(const char *flag, const char *s, bool *out)
+{
+	if (!s || !strcmp(s, "true") || !strcmp(s, "1"))
+		*out = true;
+	else if (!strcmp(s, "false") || !strcmp(s, "0"))
+		*out = false;
+	else {
+		fprintf(stderr, "svcnet: --%s=%s: expected true or false\n", flag, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The --leader-elect flags; returns 0, -1 on a bad value, 1 when opt is not one of them. */
+static long leader_flag(int opt, struct leader_config *lc)
+{
+	switch (opt) {
+	case OPT_ELECT:
+		return boolean("leader-elect", optarg, &lc->enabled);
+	case OPT_LEASE:
+		return duration("leader-elect-lease-duration", optarg, &lc->lease_ms);
+	case OPT_RENEW:
+		return duration("leader-elect-renew-deadline", optarg, &lc->renew_ms);
+	case OPT_RETRY:
+		return duration("leader-elect-retry-period", optarg, &lc->retry_ms);
+	case OPT_LEASE_NAME:
+		lc->name = optarg;
+		return 0;
+	case OPT_LEASE_NS:
+		lc->namespace = optarg;
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 /* Returns 0, 1 for --help, or 2 for a bad flag. */
@@ -98,8 +165,11 @@ static int parse_flags(int argc, char **argv, struct controllers_config *cfg)
 			fputs(help, stdout);
 			return 1;
 		default:
-			fputs(help, stderr);
-			return 2;
+			v = leader_flag(c, &cfg->leader);
+			if (v == 1) {
+				fputs(help, stderr);
+				return 2;
+			}
 		}
 		if (v < 0)
 			return 2;
@@ -120,6 +190,7 @@ int cmd_controllers(int argc, char **argv)
 {
 	struct controllers_config cfg;
 	controllers_config_defaults(&cfg);
+	cfg.leader.enabled = true;
 	int rc = parse_flags(argc, argv, &cfg);
 	if (rc)
 		return rc == 1 ? 0 : 2;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 struct up_parts {
+	char *proxy_mode; /* for removing its rules at exit, NULL: keep them */
 	struct controllers *controllers;
 	struct agent *agent;
 	struct dns_server *dns;
@@ -187,6 +188,8 @@ static int start_proxy(const struct up_config *cfg, struct up_parts *p, char **e
 	pc.mode = cfg->proxy_mode;
 	pc.node_name = cfg->node;
 	pc.metrics_listen = "none";
+	if (!cfg->keep_rules)
+		p->proxy_mode = xstrdup(cfg->proxy_mode);
 	return proxy_start(&pc, &p->proxy, err);
 }
 
@@ -228,6 +231,11 @@ void up_stop(struct up_parts *p)
 		return;
 	agent_stop(p->agent);
 	proxy_stop(p->proxy);
+	char *err = NULL;
+	if (p->proxy && p->proxy_mode && proxy_cleanup(p->proxy_mode, &err) < 0)
+		log_warn("svcnet", "removing the %s proxy's rules: %s", p->proxy_mode, err);
+	free(err);
+	free(p->proxy_mode);
 	if (p->dns)
 		dns_stop(p->dns);
 	if (p->pod_dns)

@@ -26,6 +26,7 @@ struct up_config {
 	const char *data_dir;	   /* the agent keeps pod logs and addresses here */
 	const char *service_cidrs; /* the API server's, for kubernetes and kube-dns IPs */
 	bool run_agent;		   /* run local pods (as root) */
+	bool keep_rules;	   /* leave the proxy's rules in place at exit */
 };
 struct up_parts;
 void up_config_defaults(struct up_config *cfg);
