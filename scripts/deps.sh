@@ -4,7 +4,8 @@
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libsqlite3-dev sqlite3
 libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libyaml-dev libcmocka-dev
 dnsutils curl socat jq openssl iproute2 procps
-etcd-server etcd-client iptables nftables conntrack"
+etcd-server etcd-client iptables nftables conntrack
+libnftables-dev libnl-genl-3-dev libbpf-dev bpftool"
 # `scripts/deps.sh bench` adds what the benchmarks run side by side with svcnet.
 [ "${1:-}" = bench ] && PKGS="$PKGS haproxy nginx-light wrk iperf3 dnsperf knot"
 missing=""

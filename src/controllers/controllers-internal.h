@@ -36,6 +36,7 @@ struct controllers {
 	struct kclient *client;
 	struct informer *inf[INF_COUNT];
 	struct workqueue *queue;
+	struct leader *leader; /* NULL unless cfg.leader.enabled */
 	pthread_t *workers;
 	int nworkers;
 	atomic_int synced; /* informers that have listed */

@@ -1,7 +1,11 @@
 /*
  * The controllers' lifecycle: client, informers on Services, Pods, Nodes,
  * EndpointSlices and Endpoints, a work queue of Service keys and the
- * workers that sync them, and the metrics server.
+ * workers that sync them, and the metrics server. With leader election the
+ * informers start at once (a warm cache makes a takeover quick) and the
+ * workers only once this instance holds the Lease; losing the Lease ends
+ * the process at once, so no write of a deposed leader is ever started, and
+ * a supervisor starts it again as a candidate.
  */
 #include "controllers/controllers-internal.h"
 
@@ -13,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STALE_RETRY_MS 20
 
@@ -23,6 +28,8 @@ void controllers_config_defaults(struct controllers_config *cfg)
 	cfg->metrics_listen = "127.0.0.1:10257";
 	cfg->workers = 4;
 	cfg->resync_s = 300;
+	leader_config_defaults(&cfg->leader);
+	cfg->leader.enabled = false;
 }
 
 static char *dup_or_null(const char *s)
@@ -47,7 +54,10 @@ static void *worker(void *arg)
 			break;
 		if (rc < 0)
 			continue;
-		if (!c->stopping) {
+		if (c->leader && !leader_is_leading(c->leader)) {
+			/* Not renewed within the deadline: no write until it is, or we exit. */
+			workqueue_add_after(c->queue, key, STALE_RETRY_MS * 50);
+		} else if (!c->stopping) {
 			uint64_t t0 = now_us();
 			rc = ctl_sync(c, key);
 			c->m.sync_usec += now_us() - t0;
@@ -119,6 +129,39 @@ static int start_workers(struct controllers *c)
 	return 0;
 }
 
+/* On the election thread, once we hold the Lease. */
+static void on_started_leading(void *arg)
+{
+	struct controllers *c = arg;
+	int rc = start_workers(c);
+	if (rc < 0) {
+		log_error("controllers", "cannot start workers: %s; exiting", strerror(-rc));
+		_exit(1);
+	}
+	log_info("controllers", "leading: %d workers started", c->nworkers);
+}
+
+/* On the election thread: a deposed leader must not write, so the process ends now. */
+static void on_stopped_leading(void *arg)
+{
+	(void)arg;
+	log_error("controllers", "leader election lost; exiting so that a supervisor restarts us");
+	_exit(1);
+}
+
+/* The workers now, or through leader election once we lead. */
+static int start_or_elect(struct controllers *c, char **err)
+{
+	if (!c->cfg.leader.enabled) {
+		int rc = start_workers(c);
+		if (rc < 0)
+			*err = xasprintf("cannot start workers: %s", strerror(-rc));
+		return rc;
+	}
+	struct leader_callbacks cb = {on_started_leading, on_stopped_leading, c};
+	return leader_start(c->client, &c->cfg.leader, &cb, &c->leader, err);
+}
+
 /* Copies cfg and makes the parts that cannot fail late: pool, maps, queue. */
 static int setup(struct controllers *c, const struct controllers_config *cfg, char **err)
 {
@@ -132,6 +175,8 @@ static int setup(struct controllers *c, const struct controllers_config *cfg, ch
 				 c->cfg.max_endpoints_per_slice);
 		return -EINVAL;
 	}
+	if (c->cfg.leader.enabled && leader_config_check(&c->cfg.leader, err) < 0)
+		return -EINVAL;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->pool_lock, NULL);
 	c->pods_by_label = json_object();
@@ -155,19 +200,20 @@ int controllers_start(const struct controllers_config *cfg, struct controllers *
 	if (rc == 0 && c->cfg.metrics_listen && *c->cfg.metrics_listen &&
 	    strcmp(c->cfg.metrics_listen, "none"))
 		rc = ctl_http_start(c, err);
-	if (rc == 0 && (rc = start_workers(c)) < 0)
-		*err = xasprintf("cannot start workers: %s", strerror(-rc));
 	if (rc == 0 && (rc = start_informers(c)) < 0)
 		*err = xasprintf("cannot start informers: %s", strerror(-rc));
+	if (rc == 0)
+		rc = start_or_elect(c, err);
 	if (rc < 0) {
 		controllers_stop(c);
 		return rc;
 	}
 	log_info("controllers",
 		 "started against %s: %d workers, at most %d endpoints per slice, LoadBalancer "
-		 "pool %s",
-		 kclient_server(c->client), c->nworkers, c->cfg.max_endpoints_per_slice,
-		 c->pool ? c->cfg.lb_pool : "none");
+		 "pool %s, leader election %s",
+		 kclient_server(c->client), c->cfg.workers > 0 ? c->cfg.workers : 1,
+		 c->cfg.max_endpoints_per_slice, c->pool ? c->cfg.lb_pool : "none",
+		 c->leader ? leader_identity(c->leader) : "off");
 	*out = c;
 	return 0;
 }
@@ -210,11 +256,15 @@ void controllers_stop(struct controllers *c)
 	if (!c)
 		return;
 	c->stopping = 1;
+	/* No worker starts after this; the Lease is released once the workers are done. */
+	leader_stop(c->leader);
 	if (c->queue)
 		workqueue_shutdown(c->queue);
 	for (int i = 0; i < c->nworkers; i++)
 		pthread_join(c->workers[i], NULL);
 	free(c->workers);
+	leader_free(c->leader);
+	c->leader = NULL;
 	stop_informers(c);
 	ctl_http_stop(c);
 	if (c->queue)

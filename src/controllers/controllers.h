@@ -10,6 +10,8 @@
 #ifndef SVCNET_CONTROLLERS_CONTROLLERS_H
 #define SVCNET_CONTROLLERS_CONTROLLERS_H
 
+#include "controllers/leader.h"
+
 #include <stdbool.h>
 
 struct controllers;
@@ -22,9 +24,15 @@ struct controllers_config {
 	const char *metrics_listen;  /* "127.0.0.1:10257"; NULL or "none": no HTTP server */
 	int workers;		     /* concurrent syncs (4) */
 	int resync_s;		     /* periodic resync of every Service (0: none) */
+	/*
+	 * Leader election (off unless leader.enabled): the informers start at
+	 * once, the workers only once this instance holds the Lease; losing it
+	 * ends the process (exit status 1), as kube-controller-manager does.
+	 */
+	struct leader_config leader;
 };
 
-/* Fills cfg with the defaults above. */
+/* Fills cfg with the defaults above; leader election off, client-go's durations. */
 void controllers_config_defaults(struct controllers_config *cfg);
 
 /*

@@ -63,6 +63,7 @@ static char *metrics_text(struct controllers *c)
 		  "# HELP workqueue_depth Keys waiting in the queue.\n"
 		  "# TYPE workqueue_depth gauge\nworkqueue_depth{name=\"services\"} %d\n",
 		  workqueue_len(c->queue));
+	leader_metrics(c->leader, &sb);
 	if (c->pool) {
 		size_t used, total;
 		pthread_mutex_lock(&c->pool_lock);

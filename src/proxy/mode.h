@@ -62,5 +62,9 @@ extern const struct proxy_mode_ops *const proxy_modes[];
 const struct proxy_mode_ops *proxy_mode_find(const char *name);
 
 extern const struct proxy_mode_ops proxy_mode_userspace;
+extern const struct proxy_mode_ops proxy_mode_iptables;
+extern const struct proxy_mode_ops proxy_mode_nftables;
+extern const struct proxy_mode_ops proxy_mode_ipvs;
+extern const struct proxy_mode_ops proxy_mode_ebpf;
 
 #endif

@@ -5,6 +5,10 @@
 
 const struct proxy_mode_ops *const proxy_modes[] = {
     &proxy_mode_userspace,
+    &proxy_mode_iptables,
+    &proxy_mode_nftables,
+    &proxy_mode_ipvs,
+    &proxy_mode_ebpf,
     NULL,
 };
 

@@ -186,8 +186,11 @@ void *proxy_sync_main(void *arg)
 				p->last_ok_ms = last_sync;
 				if (full)
 					next_full = last_sync + p->sync_ms;
-			} else if (!p->pending_since) {
-				p->pending_since = since;
+			} else {
+				if (!p->pending_since)
+					p->pending_since = since;
+				/* A failed periodic sync would be due again at once. */
+				next_full = last_sync + gap;
 			}
 			continue;
 		}

@@ -51,6 +51,7 @@ struct us_fe {
 	uint64_t eps_hash; /* of the endpoints last set, to log changes once */
 	int lfd;
 	struct ev_io lio;
+	struct ev_timer accept_resume; /* out of descriptors: accepts paused until it fires */
 	uint16_t proxy_port;
 	struct ip_addr vip; /* the clusterIP (dh hashes it) */
 	struct scheduler *sched;
@@ -127,6 +128,8 @@ void us_from_sockaddr(const struct sockaddr_storage *sa, struct ip_addr *addr, u
 
 /* TCP: accepts on fe->lfd and relays (userspace_tcp.c). */
 void us_tcp_on_accept(struct evloop *l, struct ev_io *io, uint32_t revents);
+/* Watches fe's proxy socket again after accepts were paused (out of descriptors). */
+void us_tcp_on_accept_resume(struct evloop *l, struct ev_timer *t);
 /* Closes every TCP connection (when the mode stops). */
 void us_tcp_close_all(struct us_mode *m);
 /* A pipe pair from the pool or new; 0 or a negative errno. */

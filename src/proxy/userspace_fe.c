@@ -142,6 +142,7 @@ struct us_fe *us_fe_open(struct us_mode *m, const struct svcmap_port *p, bool ex
 	fe->family = p->family;
 	fe->external = external;
 	fe->lfd = -1;
+	evloop_timer_init(&fe->accept_resume, us_tcp_on_accept_resume, fe);
 	if (open_socket(fe, m->cfg.bind_address, err) < 0)
 		goto fail;
 	ev_io_cb cb = fe->protocol == IPPROTO_UDP ? us_udp_on_readable : us_tcp_on_accept;
@@ -232,6 +233,7 @@ void us_fe_close(struct us_fe *fe)
 	if (fe->closed)
 		return;
 	fe->closed = true;
+	evloop_timer_stop(fe->mode->loop, &fe->accept_resume);
 	evloop_io_del(fe->mode->loop, &fe->lio, true);
 	close(fe->lfd);
 	fe->lfd = -1;

@@ -27,6 +27,7 @@
 #define PIPE_BYTES	   65536
 #define ACCEPTS_PER_EVENT  64
 #define CONNECT_TIMEOUT_MS 250
+#define ACCEPT_PAUSE_MS	   100
 
 /* One side of a connection, with what epoll last told of it (edge-triggered). */
 struct end {
@@ -317,10 +318,12 @@ static void connect_failed(struct us_conn *c, int err)
 	close(c->b.fd);
 	c->b.fd = -1;
 	sched_count_conn(c->fe->sched, &c->backend, c->backend_port, -1, 0);
+	/* Out of descriptors, another backend would fail alike: reset the client now. */
+	bool last = c->attempts >= US_MAX_ATTEMPTS || err == EMFILE || err == ENFILE;
 	log_info("proxy", "%s: backend %s:%u: %s%s", c->fe->name, ip_addr_format(&c->backend, b),
 		 c->backend_port, err ? strerror(err) : "no answer",
-		 c->attempts < US_MAX_ATTEMPTS ? ", trying another" : "");
-	if (c->attempts >= US_MAX_ATTEMPTS) {
+		 last ? "" : ", trying another");
+	if (last) {
 		STAT_ADD(m->stats.tcp_refused, 1);
 		conn_close(c, true);
 		return;
@@ -461,6 +464,27 @@ void us_tcp_close_all(struct us_mode *m)
 		conn_close(m->conns, false);
 }
 
+/*
+ * Out of descriptors (or memory) the pending connection stays queued and
+ * the level-triggered proxy socket would be reported again at once: the
+ * loop would spin, logging each time. Accepts rest instead until
+ * connections have had time to close, as nginx and HAProxy do.
+ */
+static void pause_accepts(struct evloop *l, struct us_fe *fe, int err)
+{
+	log_warn("proxy", "%s: accept: %s; pausing accepts for %d ms", fe->name, strerror(err),
+		 ACCEPT_PAUSE_MS);
+	evloop_io_mod(l, &fe->lio, 0);
+	evloop_timer_start(l, &fe->accept_resume, ACCEPT_PAUSE_MS);
+}
+
+void us_tcp_on_accept_resume(struct evloop *l, struct ev_timer *t)
+{
+	struct us_fe *fe = t->arg;
+	if (!fe->closed)
+		evloop_io_mod(l, &fe->lio, EPOLLIN);
+}
+
 void us_tcp_on_accept(struct evloop *l, struct ev_io *io, uint32_t revents)
 {
 	struct us_fe *fe = io->arg;
@@ -470,6 +494,11 @@ void us_tcp_on_accept(struct evloop *l, struct ev_io *io, uint32_t revents)
 		int fd =
 		    accept4(fe->lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				pause_accepts(l, fe, errno);
+				return;
+			}
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				log_warn("proxy", "%s: accept: %s", fe->name, strerror(errno));
 			if (errno != EINTR && errno != ECONNABORTED)

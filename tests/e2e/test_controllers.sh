@@ -311,7 +311,7 @@ rvs() {
 		curl -s "$NS/services" | jq -r '.items[] | "svc/\(.metadata.name) \(.metadata.resourceVersion)"') | sort
 }
 before=$(rvs)
-writes() { curl -s "$SERVER/metrics" | awk '/^apiserver_request_total/ && /verb="(create|update|patch|delete)"/ && !/resource="events"/ { s += $NF } END { print s + 0 }'; }
+writes() { curl -s "$SERVER/metrics" | awk '/^apiserver_request_total/ && /verb="(create|update|patch|delete)"/ && !/resource="(events|leases)"/ { s += $NF } END { print s + 0 }'; }
 w0=$(writes)
 t0=$(date +%s%N)
 kill -TERM "$CTLPID"

@@ -316,7 +316,9 @@ static void v3_root(void **state)
 
 	assert_non_null(core);
 	assert_non_null(disc);
-	assert_int_equal(json_object_size(paths), 2);
+	/* core/v1, discovery.k8s.io/v1 and coordination.k8s.io/v1 (Lease). */
+	assert_int_equal(json_object_size(paths), 3);
+	assert_non_null(json_object_get(paths, "apis/coordination.k8s.io/v1"));
 	assert_int_equal(strncmp(core, "/openapi/v3/api/v1?hash=", 24), 0);
 	assert_true(strlen(core) > 24);
 	assert_int_equal(strncmp(disc, "/openapi/v3/apis/discovery.k8s.io/v1?hash=", 42), 0);

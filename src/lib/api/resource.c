@@ -45,6 +45,8 @@ const struct api_resource api_resources[] = {
     {"events", "event", "Event", "", "v1", "v1", true, false, ev_short, event_fields, NULL},
     {"endpointslices", "endpointslice", "EndpointSlice", "discovery.k8s.io", "v1",
      "discovery.k8s.io/v1", true, false, NULL, no_fields, NULL},
+    {"leases", "lease", "Lease", "coordination.k8s.io", "v1", "coordination.k8s.io/v1", true, false,
+     NULL, no_fields, NULL},
 };
 
 const size_t api_resource_count = sizeof(api_resources) / sizeof(api_resources[0]);

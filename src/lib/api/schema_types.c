@@ -12,11 +12,12 @@
 /* The tables name only the members they set; the rest are NULL on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define ARR(t)	(&(const struct schema_type){SK_ARRAY, NULL, NULL, NULL, NULL, (t)})
-#define MAP(t)	(&(const struct schema_type){SK_MAP, NULL, NULL, NULL, NULL, (t)})
-#define CORE(n) "io.k8s.api.core.v1." n
-#define META(n) "io.k8s.apimachinery.pkg.apis.meta.v1." n
-#define DISC(n) "io.k8s.api.discovery.v1." n
+#define ARR(t)	 (&(const struct schema_type){SK_ARRAY, NULL, NULL, NULL, NULL, (t)})
+#define MAP(t)	 (&(const struct schema_type){SK_MAP, NULL, NULL, NULL, NULL, (t)})
+#define CORE(n)	 "io.k8s.api.core.v1." n
+#define META(n)	 "io.k8s.apimachinery.pkg.apis.meta.v1." n
+#define DISC(n)	 "io.k8s.api.discovery.v1." n
+#define COORD(n) "io.k8s.api.coordination.v1." n
 /* A struct type named var whose fields are F_var. */
 #define DEF(var, oname, d)                                                                         \
 	static const struct schema_type T_##var = {SK_STRUCT, oname, "v1." #var, d, F_##var}
@@ -382,6 +383,24 @@ KIND(EndpointSlice, DISC("EndpointSlice"), "discovery.k8s.io",
      "EndpointSlice represents a subset of the endpoints that implement a service.");
 LIST(EndpointSliceList, EndpointSlice, DISC("EndpointSliceList"), "discovery.k8s.io",
      "EndpointSliceList represents a list of endpoint slices");
+
+/* ---- Lease (coordination/v1) ---- */
+
+static const struct schema_field F_LeaseSpec[] = {
+    {"acquireTime", &T_MicroTime},
+    {"holderIdentity", STR},
+    {"leaseDurationSeconds", I32},
+    {"leaseTransitions", I32},
+    {"preferredHolder", STR},
+    {"renewTime", &T_MicroTime},
+    {"strategy", STR, GO("v1.CoordinatedLeaseStrategy")},
+    END};
+DEF(LeaseSpec, COORD("LeaseSpec"), "LeaseSpec is a specification of a Lease.");
+
+static const struct schema_field F_Lease[] = {KIND_HEAD(T_ObjectMeta), {"spec", &T_LeaseSpec}, END};
+KIND(Lease, COORD("Lease"), "coordination.k8s.io", "Lease defines a lease concept.");
+LIST(LeaseList, Lease, COORD("LeaseList"), "coordination.k8s.io",
+     "LeaseList is a list of Lease objects.");
 
 /* ---- Namespace ---- */
 
@@ -1122,11 +1141,23 @@ LIST(PodList, Pod, CORE("PodList"), "", "PodList is a list of Pods.");
 
 /* ---- lookup ---- */
 
-static const struct schema_type *const kinds[] = {
-    &T_Namespace,     &T_NamespaceList,	    &T_Service, &T_ServiceList,
-    &T_Endpoints,     &T_EndpointsList,	    &T_Pod,	&T_PodList,
-    &T_Node,	      &T_NodeList,	    &T_Event,	&T_EventList,
-    &T_EndpointSlice, &T_EndpointSliceList, NULL};
+static const struct schema_type *const kinds[] = {&T_Namespace,
+						  &T_NamespaceList,
+						  &T_Service,
+						  &T_ServiceList,
+						  &T_Endpoints,
+						  &T_EndpointsList,
+						  &T_Pod,
+						  &T_PodList,
+						  &T_Node,
+						  &T_NodeList,
+						  &T_Event,
+						  &T_EventList,
+						  &T_EndpointSlice,
+						  &T_EndpointSliceList,
+						  &T_Lease,
+						  &T_LeaseList,
+						  NULL};
 
 const struct schema_type *const schema_common_types[] = {&T_Status, &T_DeleteOptions, &T_Patch,
 							 NULL};

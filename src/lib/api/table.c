@@ -456,6 +456,12 @@ static const struct column event_cols[] = {
     {"Name", "string", "name", 1, DESC_NAME},
 };
 
+static const struct column lease_cols[] = {
+    {NAME_FIELDS},
+    {"Holder", "string", "", 0, "The holder of the lease."},
+    {AGE_FIELDS},
+};
+
 static const struct column generic_cols[] = {
     {NAME_FIELDS},
     {AGE_FIELDS},
@@ -709,6 +715,16 @@ static void generic_row(const json_t *obj, int64_t now, json_t *row)
 
 	add_str(cells, str(at(obj, "metadata", "name", NULL)));
 	add_own(cells, age(obj, now));
+}
+
+/* The Lease printer of kube-apiserver: name, spec.holderIdentity, age. */
+static void lease_row(const json_t *lease, int64_t now, json_t *row)
+{
+	json_t *cells = json_object_get(row, "cells");
+
+	add_str(cells, str(at(lease, "metadata", "name", NULL)));
+	add_str(cells, str(at(lease, "spec", "holderIdentity", NULL)));
+	add_own(cells, age(lease, now));
 }
 
 /* ---- Node ---- */
@@ -1125,6 +1141,7 @@ static const struct printer printers[] = {
     PRINTER("Namespace", namespace_cols, namespace_row),
     PRINTER("Node", node_cols, node_row),
     PRINTER("Event", event_cols, event_row),
+    PRINTER("Lease", lease_cols, lease_row),
 };
 
 static const struct printer generic = PRINTER("", generic_cols, generic_row);

@@ -110,5 +110,6 @@ void validate_namespace(const json_t *obj, struct field_errs *errs);
 void validate_namespace_status(const json_t *obj, struct field_errs *errs);
 void validate_node(const json_t *obj, const json_t *old, struct field_errs *errs);
 void validate_event(const json_t *obj, struct field_errs *errs);
+void validate_lease(const json_t *obj, struct field_errs *errs);
 
 #endif

@@ -238,6 +238,8 @@ void api_validate(const struct api_resource *r, const json_t *obj, const json_t 
 		validate_node(obj, old, errs);
 	else if (!strcmp(r->kind, "Event"))
 		validate_event(obj, errs);
+	else if (!strcmp(r->kind, "Lease"))
+		validate_lease(obj, errs);
 }
 
 void api_validate_status(const struct api_resource *r, const json_t *obj, const json_t *old,

@@ -1,6 +1,6 @@
 /*
  * Defaulting and validation of the kinds other than Service: Endpoints,
- * EndpointSlice, Namespace, Node and Event, with kube-apiserver's paths and
+ * EndpointSlice, Namespace, Node, Event and Lease, with kube-apiserver's paths and
  * messages. Pods are in validate_pod.c.
  */
 #include "api/validate-internal.h"
@@ -473,4 +473,47 @@ void validate_event(const json_t *obj, struct field_errs *errs)
 	struct vmsgs m = {0};
 	is_dns1123_subdomain(ns, &m);
 	add_msgs(errs, "namespace", ns, &m);
+}
+
+/* ---- Lease ---- */
+
+/* A spec integer at key that must be at least min (coordination's ValidateLeaseSpec). */
+static void check_lease_int(struct field_errs *errs, const json_t *spec, const char *key,
+			    json_int_t min, const char *msg)
+{
+	char path[VPATH];
+	json_int_t v;
+	vpath(path, "spec", key);
+	if (!json_object_get(spec, key) || json_is_null(json_object_get(spec, key)))
+		return;
+	if (vint(errs, spec, key, path, &v) && v < min) {
+		json_t *jv = json_integer(v);
+		field_errs_add(errs, FE_INVALID, path, jv, "%s", msg);
+		json_decref(jv);
+	}
+}
+
+/*
+ * A Lease: the name is a DNS subdomain (validate_meta checks it), the
+ * duration positive, the transitions not negative, and a preferredHolder
+ * only with a strategy, as kube-apiserver's ValidateLeaseSpec says.
+ */
+void validate_lease(const json_t *obj, struct field_errs *errs)
+{
+	const json_t *spec = vobj(errs, obj, "spec", "spec");
+	if (!spec)
+		return;
+	check_lease_int(errs, spec, "leaseDurationSeconds", 1, "must be greater than 0");
+	check_lease_int(errs, spec, "leaseTransitions", 0, "must be greater than or equal to 0");
+	const char *strategy = vstr(errs, spec, "strategy", "spec.strategy", NULL);
+	const char *preferred = vstr(errs, spec, "preferredHolder", "spec.preferredHolder", NULL);
+	if (strategy && *strategy && strcmp(strategy, "OldestEmulationVersion")) {
+		json_t *jv = json_string(strategy);
+		field_errs_add(errs, FE_NOT_SUPPORTED, "spec.strategy", jv,
+			       "\"OldestEmulationVersion\"");
+		json_decref(jv);
+	}
+	if (preferred && *preferred && (!strategy || !*strategy))
+		field_errs_add(errs, FE_FORBIDDEN, "spec.preferredHolder", NULL,
+			       "may only be specified if `strategy` is defined");
 }

@@ -1,0 +1,19 @@
+/*
+ * Stale UDP conntrack entries: after the endpoints of a UDP Service change,
+ * flows still pinned to a removed endpoint (or to the REJECT the Service had
+ * without endpoints) keep going there until they idle out; deleting them
+ * moves the clients to live backends. Private to src/proxy/.
+ */
+#ifndef SVCNET_PROXY_CONNTRACK_H
+#define SVCNET_PROXY_CONNTRACK_H
+
+#include "proxy/servicemap.h"
+
+/*
+ * Deletes the conntrack entries that the change from old to new left stale
+ * (UDP and SCTP entries only), with Debian's conntrack tool. Best effort:
+ * returns the number of deletions attempted; failures are logged once.
+ */
+size_t proxy_conntrack_clear_stale(const struct svcmap *old, const struct svcmap *new);
+
+#endif

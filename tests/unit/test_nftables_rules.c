@@ -1,0 +1,126 @@
+/* Unit tests for the nftables mode's ruleset text (nftables_rules.c). */
+#include "proxy/nftables_internal.h"
+
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static struct ip_addr ip(const char *s)
+{
+	struct ip_addr a;
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+static struct svcmap_port entry(const char *key, const char *vip, size_t n,
+				struct svcmap_endpoint *eps, uint16_t first_port)
+{
+	struct svcmap_port p = {0};
+	p.key = (char *)key;
+	p.family = IP_V4;
+	p.protocol = IPPROTO_TCP;
+	p.cluster_ip = ip(vip);
+	p.port = 80;
+	for (size_t i = 0; i < n; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "10.244.0.%zu", i + 1);
+		eps[i] = (struct svcmap_endpoint){.addr = ip(a), .port = first_port, .ready = true};
+	}
+	p.cluster_eps = eps;
+	p.n_cluster_eps = n;
+	return p;
+}
+
+static void test_full(void **state)
+{
+	struct svcmap_endpoint e1[3], e2[1];
+	struct svcmap_port ports[2] = {
+	    entry("default/empty:p", "10.96.0.12", 0, e2, 8080),
+	    entry("default/web:p", "10.96.0.10", 3, e1, 8080),
+	};
+	ports[1].node_port = 30080;
+	ports[1].external_eps = e1;
+	ports[1].n_external_eps = 3;
+	struct svcmap m = {.ports = ports, .n_ports = 2};
+	struct nft_opts o = {.family = IP_V4};
+	char *t = nft_text_full(&m, &o);
+	assert_non_null(
+	    strstr(t, "add table ip svcnet\ndelete table ip svcnet\ntable ip svcnet {"));
+	assert_non_null(strstr(t, "numgen random mod 3 map @backends"));
+	assert_non_null(strstr(t, "10.96.0.10 . tcp . 80 : goto pick-3"));
+	assert_non_null(strstr(t, "10.96.0.10 . tcp . 80 . 2 : 10.244.0.3 . 8080"));
+	assert_non_null(strstr(t, "tcp . 30080 : goto nppick-3"));
+	assert_non_null(strstr(t, "add element ip svcnet no_endpoints { 10.96.0.12 . tcp . 80 }"));
+	assert_non_null(strstr(t, "ip daddr != 127.0.0.0/8"));
+	assert_non_null(strstr(t, "masquerade fully-random"));
+	assert_non_null(strstr(t, "fib saddr type local")); /* no cluster CIDR */
+	free(t);
+	free(o.picks);
+}
+
+static void test_partial(void **state)
+{
+	struct svcmap_endpoint e1[3], e2[3];
+	struct svcmap_port a = entry("default/web:p", "10.96.0.10", 3, e1, 8080);
+	struct svcmap_port b = entry("default/web:p", "10.96.0.10", 3, e2, 8081);
+	struct svcmap old = {.ports = &a, .n_ports = 1}, new = {.ports = &b, .n_ports = 1};
+	struct nft_opts o = {.family = IP_V4};
+	free(nft_text_full(&old, &o));
+	char *t = nft_text_partial(&old, &new, &o);
+	assert_null(strstr(t, "delete table"));
+	assert_non_null(strstr(t, "delete element ip svcnet backends { 10.96.0.10 . tcp . 80 . 0, "
+				  "10.96.0.10 . tcp . 80 . 1, 10.96.0.10 . tcp . 80 . 2 }"));
+	assert_non_null(strstr(t, "10.96.0.10 . tcp . 80 . 0 : 10.244.0.1 . 8081"));
+	assert_null(strstr(t, "delete element ip svcnet cluster_ips")); /* still in use */
+	free(t);
+	assert_null(nft_text_partial(&new, &new, &o));
+	free(o.picks);
+}
+
+static void test_affinity(void **state)
+{
+	struct svcmap_endpoint e[2];
+	struct svcmap_port p = entry("default/web:p", "10.96.0.10", 2, e, 8080);
+	p.affinity_client_ip = true;
+	p.affinity_timeout_s = 10800;
+	struct svcmap m = {.ports = &p, .n_ports = 1};
+	struct nft_opts o = {.family = IP_V4};
+	char *t = nft_text_full(&m, &o);
+	assert_non_null(strstr(t, "flags dynamic,timeout; timeout 10800s;"));
+	assert_non_null(strstr(t, "update @aff-"));
+	assert_non_null(strstr(t, "dnat to ip saddr map @aff-"));
+	free(t);
+	free(o.picks);
+}
+
+static void test_big_n_goes_full(void **state)
+{
+	static struct svcmap_endpoint e1[1], e2[NFT_PRE_PICKS + 1];
+	struct svcmap_port a = entry("default/web:p", "10.96.0.10", 1, e1, 8080);
+	struct svcmap_port b = entry("default/web:p", "10.96.0.10", NFT_PRE_PICKS + 1, e2, 8080);
+	struct svcmap old = {.ports = &a, .n_ports = 1}, new = {.ports = &b, .n_ports = 1};
+	struct nft_opts o = {.family = IP_V4};
+	free(nft_text_full(&old, &o));
+	char *t = nft_text_partial(&old, &new, &o);
+	assert_non_null(strstr(t, "delete table ip svcnet"));
+	free(t);
+	free(o.picks);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_partial),
+	    cmocka_unit_test(test_affinity),
+	    cmocka_unit_test(test_big_n_goes_full),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
