@@ -79,6 +79,35 @@ expect_eq "the controller role may not create Services" 403 "$(c -o /dev/null -w
 	--data '{"apiVersion":"v1","kind":"Service","metadata":{"name":"x"},"spec":{"ports":[{"port":80}]}}' \
 	"$S/api/v1/namespaces/default/services")"
 
+# The components take the same kind of kubeconfig: token + CA over TLS.
+kubeconfig node-token >"$TMP/node.kubeconfig"
+kubeconfig ctl-token >"$TMP/ctl.kubeconfig"
+"$SVCNET" dns --kubeconfig "$TMP/node.kubeconfig" --listen 127.0.0.1:0 --metrics-listen none \
+	>"$TMP/dns.log" 2>&1 &
+PIDS+=($!)
+LOGS+=("$TMP/dns.log")
+"$SVCNET" controllers --kubeconfig "$TMP/ctl.kubeconfig" --metrics-listen none \
+	--leader-elect=false >"$TMP/ctl.log" 2>&1 &
+PIDS+=($!)
+LOGS+=("$TMP/ctl.log")
+dport=
+for _ in $(seq 1 50); do
+	dport=$(sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$TMP/dns.log" | head -1)
+	[ -n "$dport" ] && dig +short +time=1 +tries=1 @127.0.0.1 -p "$dport" \
+		web.default.svc.cluster.local | grep -q . && break
+	sleep 0.2
+done
+expect_match "svcnet dns --kubeconfig (node token, CA) answers from the API" \
+	'^10\.' "$(dig +short @127.0.0.1 -p "${dport:-53}" web.default.svc.cluster.local)"
+for _ in $(seq 1 50); do
+	c -s -H "Authorization: Bearer admin-token" "$S/apis/discovery.k8s.io/v1/namespaces/default/endpointslices" |
+		jq -e '.items[] | select(.metadata.labels["kubernetes.io/service-name"]=="web")' >/dev/null && break
+	sleep 0.2
+done
+expect_eq "svcnet controllers --kubeconfig (controller token, CA) writes slices" web \
+	"$(c -s -H "Authorization: Bearer admin-token" "$S/apis/discovery.k8s.io/v1/namespaces/default/endpointslices" |
+		jq -r '[.items[].metadata.labels["kubernetes.io/service-name"]] | map(select(.=="web")) | .[0]')"
+
 # CVE-2020-8554: externalIPs only inside --allow-external-ips.
 A=(-H "Authorization: Bearer admin-token" -H 'Content-Type: application/json')
 svc_ext() { echo "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"$1\"},\"spec\":{\"externalIPs\":[\"$2\"],\"ports\":[{\"port\":80}]}}"; }
