@@ -13,6 +13,11 @@
  *   apiload watch -p PORT -n N [-v RV] [-T 60] [-N default] [-t]
  *       opens ?watch=1&resourceVersion=RV and counts events (bookmarks
  *       aside) until N arrived or T seconds passed; prints the time taken.
+ *   apiload fanout -p PORT -n N [-w 100] [-c 16] [-s 0] [-T 60] [-N default]
+ *       opens W watches from the current resourceVersion (one thread and
+ *       connection each), then creates n Services bench-<s>.. over c
+ *       connections; prints the time from the first create until the last
+ *       watcher had all n events (seconds), and how many watchers did.
  *
  * Each mode prints one line of key=value pairs for api.sh to read; the exit
  * status is non-zero when a request failed or a watch fell short.
@@ -171,35 +176,47 @@ static int take(struct conn *c, size_t n, body_fn fn, void *arg, bool *stop)
 	return 0;
 }
 
-/*
- * Reads one response: status line, headers, then a Content-Length or
- * chunked body passed to fn. Returns the status code, or -1 when the
- * connection broke. Sets *close_after when the server asked to close.
- */
-static int read_response(struct conn *c, body_fn fn, void *arg, size_t *body_len, bool *close_after)
+/* A response's status line and headers, as read_head found them. */
+struct head {
+	int code;
+	long long clen; /* -1: none */
+	bool chunked, close_after;
+};
+
+/* Reads the status line and headers; returns the status code, or -1 when the connection broke. */
+static int read_head(struct conn *c, struct head *h)
 {
 	char *line = read_line(c);
+	h->code = 0;
+	h->clen = -1;
+	h->chunked = h->close_after = false;
 	if (!line)
 		return -1;
-	int code = 0;
-	if (sscanf(line, "HTTP/1.%*d %d", &code) != 1)
+	if (sscanf(line, "HTTP/1.%*d %d", &h->code) != 1)
 		return -1;
-	long long clen = -1;
-	bool chunked = false, stop = false;
-	*close_after = false;
 	while ((line = read_line(c)) && *line) {
 		if (!strncasecmp(line, "Content-Length:", 15))
-			clen = atoll(line + 15);
+			h->clen = atoll(line + 15);
 		else if (!strncasecmp(line, "Transfer-Encoding:", 18) &&
 			 strcasestr(line, "chunked"))
-			chunked = true;
+			h->chunked = true;
 		else if (!strncasecmp(line, "Connection:", 11) && strcasestr(line, "close"))
-			*close_after = true;
+			h->close_after = true;
 	}
-	if (!line)
-		return -1;
+	return line ? h->code : -1;
+}
+
+/*
+ * Reads the body after read_head: Content-Length, chunked, or until EOF,
+ * passed to fn. Returns 0, or -1 when the connection broke. Sets
+ * h->close_after when the connection cannot be reused.
+ */
+static int read_body(struct conn *c, struct head *h, body_fn fn, void *arg, size_t *body_len)
+{
+	char *line;
+	bool stop = false;
 	size_t total = 0;
-	if (chunked) {
+	if (h->chunked) {
 		for (;;) {
 			if (!(line = read_line(c)))
 				return -1;
@@ -213,18 +230,18 @@ static int read_response(struct conn *c, body_fn fn, void *arg, size_t *body_len
 				return -1;
 			total += n;
 			if (stop) {
-				*close_after = true;
+				h->close_after = true;
 				break;
 			}
 			if (!read_line(c))
 				return -1;
 		}
-	} else if (clen >= 0) {
-		if (take(c, (size_t)clen, fn, arg, &stop) < 0)
+	} else if (h->clen >= 0) {
+		if (take(c, (size_t)h->clen, fn, arg, &stop) < 0)
 			return -1;
-		total = (size_t)clen;
+		total = (size_t)h->clen;
 	} else {
-		*close_after = true; /* body until EOF */
+		h->close_after = true; /* body until EOF */
 		for (;;) {
 			if (c->off < c->len && fn && !fn(arg, c->buf + c->off, c->len - c->off))
 				break;
@@ -236,7 +253,22 @@ static int read_response(struct conn *c, body_fn fn, void *arg, size_t *body_len
 	}
 	if (body_len)
 		*body_len = total;
-	return code;
+	return 0;
+}
+
+/*
+ * Reads one response: status line, headers, then a Content-Length or
+ * chunked body passed to fn. Returns the status code, or -1 when the
+ * connection broke. Sets *close_after when the server asked to close.
+ */
+static int read_response(struct conn *c, body_fn fn, void *arg, size_t *body_len, bool *close_after)
+{
+	struct head h;
+	*close_after = false;
+	if (read_head(c, &h) < 0 || read_body(c, &h, fn, arg, body_len) < 0)
+		return -1;
+	*close_after = h.close_after;
+	return h.code;
 }
 
 /* ---- create ---- */
@@ -486,7 +518,7 @@ struct events {
 	bool in_str, esc;
 	char head[48];
 	size_t hlen;
-	double first_at;
+	double first_at, done_at; /* the first event; the want-th */
 };
 
 static bool on_watch_bytes(void *arg, const char *p, size_t n)
@@ -526,8 +558,10 @@ static bool on_watch_bytes(void *arg, const char *p, size_t n)
 				e->bookmarks++;
 			else
 				e->errors++;
-			if (e->added + e->modified + e->deleted >= e->want)
+			if (e->added + e->modified + e->deleted >= e->want) {
+				e->done_at = now();
 				return false;
+			}
 		}
 	}
 	return true;
@@ -567,11 +601,196 @@ static int run_watch(long want, const char *rv, double timeout, bool table)
 	return got >= want ? 0 : 1;
 }
 
+/* ---- fanout ---- */
+
+/*
+ * W watchers, one thread and one connection each, all on
+ * ?watch=1&resourceVersion=RV (the collection's revision before the
+ * burst), then a burst of n creates over c connections. Each watcher counts
+ * events until it has all n; the result is the time from the start of the
+ * burst until the last watcher got the last event. Because every stream
+ * starts from RV, a stream the server registers late still replays what it
+ * missed: nothing depends on the race between the watches and the burst.
+ */
+struct fan {
+	pthread_t tid;
+	const char *rv;
+	double timeout;
+	struct events e;
+	int code;
+	size_t bytes;
+};
+
+static pthread_mutex_t fan_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fan_cv = PTHREAD_COND_INITIALIZER;
+static int fan_ready, fan_gone; /* streams whose headers arrived; threads that ended */
+
+static void fan_mark(int *counter)
+{
+	pthread_mutex_lock(&fan_mu);
+	(*counter)++;
+	pthread_cond_broadcast(&fan_cv);
+	pthread_mutex_unlock(&fan_mu);
+}
+
+static void *fan_watcher(void *arg)
+{
+	struct fan *f = arg;
+	struct conn c = {.fd = -1};
+	f->code = -1;
+	if (conn_open(&c) < 0)
+		goto out;
+	struct timeval tv = {.tv_sec = (time_t)f->timeout, .tv_usec = 0};
+	setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	char req[512];
+	int rl = snprintf(req, sizeof(req),
+			  "GET /api/v1/namespaces/%s/services?watch=1&resourceVersion=%s"
+			  "&timeoutSeconds=%d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+			  "User-Agent: apiload\r\nAccept: application/json\r\n\r\n",
+			  ns, f->rv, (int)f->timeout + 1, port);
+	struct head h;
+	if (send_all(c.fd, req, (size_t)rl) < 0 || read_head(&c, &h) < 0)
+		goto out;
+	f->code = h.code;
+	fan_mark(&fan_ready);
+	if (h.code == 200)
+		read_body(&c, &h, on_watch_bytes, &f->e, &f->bytes);
+out:
+	conn_close(&c);
+	free(c.buf);
+	fan_mark(&fan_gone);
+	return NULL;
+}
+
+/* The collection's current resourceVersion (the list's, which comes first); NULL on failure. */
+static char *current_rv(void)
+{
+	struct conn c = {.fd = -1};
+	struct body_capture b = {0};
+	char req[512], *rv = NULL;
+	int rl = snprintf(req, sizeof(req),
+			  "GET /api/v1/namespaces/%s/services?limit=1 HTTP/1.1\r\n"
+			  "Host: 127.0.0.1:%d\r\nUser-Agent: apiload\r\n"
+			  "Accept: application/json\r\n\r\n",
+			  ns, port);
+	bool close_after;
+	if (conn_open(&c) == 0 && send_all(c.fd, req, (size_t)rl) == 0 &&
+	    read_response(&c, capture, &b, NULL, &close_after) == 200 && b.p) {
+		long long v = body_rv(b.p);
+		if (v > 0 && asprintf(&rv, "%lld", v) < 0)
+			rv = NULL;
+	}
+	conn_close(&c);
+	free(c.buf);
+	free(b.p);
+	return rv;
+}
+
+static int run_fanout(int watchers, long n, int conns, long start, double timeout)
+{
+	if (watchers < 1)
+		watchers = 1;
+	if (conns < 1)
+		conns = 1;
+	char *rv = current_rv();
+	if (!rv) {
+		fprintf(stderr, "apiload: fanout: could not read the current resourceVersion\n");
+		return 2;
+	}
+	struct fan *f = calloc((size_t)watchers, sizeof(*f));
+	struct worker *w = calloc((size_t)conns, sizeof(*w));
+	double *lat = calloc((size_t)(n ? n : 1), sizeof(double));
+	if (!f || !w || !lat)
+		die("calloc");
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	double t_open = now();
+	for (int i = 0; i < watchers; i++) {
+		f[i].rv = rv;
+		f[i].timeout = timeout;
+		f[i].e.want = n;
+		if (pthread_create(&f[i].tid, &attr, fan_watcher, &f[i]))
+			die("pthread_create");
+	}
+	/* Wait (10 s at most) until every stream has its response headers. */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&fan_mu);
+	while (fan_ready < watchers && fan_gone < watchers &&
+	       pthread_cond_timedwait(&fan_cv, &fan_mu, &until) == 0)
+		;
+	int ready = fan_ready;
+	pthread_mutex_unlock(&fan_mu);
+	double open_secs = now() - t_open;
+
+	long next = 0;
+	for (int i = 0; i < conns; i++) {
+		w[i].first = start + next;
+		w[i].count = n / conns + (i < n % conns);
+		w[i].lat = lat + next;
+		next += w[i].count;
+	}
+	double t0 = now();
+	for (int i = 0; i < conns; i++)
+		if (pthread_create(&w[i].tid, &attr, create_worker, &w[i]))
+			die("pthread_create");
+	long ok = 0, other = 0, failed = 0;
+	for (int i = 0; i < conns; i++) {
+		pthread_join(w[i].tid, NULL);
+		ok += w[i].ok;
+		other += w[i].other;
+		failed += w[i].failed;
+		if (w[i].other_code)
+			fprintf(stderr, "apiload: status %d: %s\n", w[i].other_code,
+				w[i].other_body);
+	}
+	double t_created = now();
+	int complete = 0, bad_status = 0;
+	long events = 0;
+	size_t bytes = 0;
+	double first_done = 0, last_done = 0;
+	for (int i = 0; i < watchers; i++) {
+		pthread_join(f[i].tid, NULL);
+		struct events *e = &f[i].e;
+		events += e->added + e->modified + e->deleted;
+		bytes += f[i].bytes;
+		if (f[i].code != 200)
+			bad_status++;
+		if (e->done_at) {
+			complete++;
+			if (!first_done || e->done_at < first_done)
+				first_done = e->done_at;
+			if (e->done_at > last_done)
+				last_done = e->done_at;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	double create_secs = t_created - t0;
+	/* Only meaningful when every watcher got every event. */
+	double secs = complete == watchers ? last_done - t0 : -1;
+	printf("mode=fanout rv=%s watchers=%d ready=%d open_ms=%.1f burst=%ld created=%ld other=%ld "
+	       "failed=%ld create_seconds=%.3f complete=%d bad_status=%d events=%ld bytes=%zu "
+	       "seconds=%.3f first_done_s=%.3f lag_ms=%.1f rate=%.0f\n",
+	       rv, watchers, ready, open_secs * 1e3, n, ok, other, failed, create_secs, complete,
+	       bad_status, events, bytes, secs, first_done ? first_done - t0 : -1.0,
+	       complete == watchers ? (last_done - t_created) * 1e3 : -1.0,
+	       secs > 0 ? (double)events / secs : 0);
+	free(lat);
+	free(w);
+	free(f);
+	free(rv);
+	return complete == watchers && ok == n ? 0 : 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: apiload create -p PORT [-n N] [-c CONNS] [-s START] [-N NS]\n"
 			"       apiload list   -p PORT [-r RUNS] [-t] [-C SUBSTRING] [-N NS]\n"
-			"       apiload watch  -p PORT -n N [-v RV] [-T SECONDS] [-t] [-N NS]\n");
+			"       apiload watch  -p PORT -n N [-v RV] [-T SECONDS] [-t] [-N NS]\n"
+			"       apiload fanout -p PORT [-w WATCHERS] [-n N] [-c CONNS] [-s START] "
+			"[-T SECONDS] [-N NS]\n");
 	exit(2);
 }
 
@@ -581,13 +800,13 @@ int main(int argc, char **argv)
 		usage();
 	const char *mode = argv[1];
 	long n = 10000, start = 0;
-	int conns = 16, runs = 10;
+	int conns = 16, runs = 10, watchers = 100;
 	bool table = false;
 	const char *needle = NULL, *rv = "0";
 	double timeout = 60;
 	int opt;
 	optind = 2;
-	while ((opt = getopt(argc, argv, "p:n:c:s:N:r:tC:v:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:n:c:s:N:r:tC:v:T:w:")) != -1) {
 		switch (opt) {
 		case 'p':
 			port = atoi(optarg);
@@ -619,6 +838,9 @@ int main(int argc, char **argv)
 		case 'T':
 			timeout = atof(optarg);
 			break;
+		case 'w':
+			watchers = atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -631,6 +853,8 @@ int main(int argc, char **argv)
 		return run_list(runs, table, needle);
 	if (!strcmp(mode, "watch"))
 		return run_watch(n, rv, timeout, table);
+	if (!strcmp(mode, "fanout"))
+		return run_fanout(watchers, n, conns, start, timeout);
 	usage();
 	return 2;
 }
