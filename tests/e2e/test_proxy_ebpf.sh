@@ -87,9 +87,11 @@ elif what == "udpu":  # unconnected UDP: sendto + recvfrom
         data, addr = s.recvfrom(64)
         print("%s %s:%d" % (data.decode().strip(), addr[0], addr[1]))
 elif what == "refused":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(3)
     t = time.monotonic()
     try:
-        socket.create_connection((host, port), timeout=3)
+        s.connect((host, port))
         print("connected")
     except OSError as e:
         print("%s %.1f" % (errno.errorcode.get(e.errno, e.errno), (time.monotonic() - t) * 1000))
