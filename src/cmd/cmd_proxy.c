@@ -24,6 +24,9 @@ static const char help[] =
     "  --min-sync-period D       at most one sync per D (default 1s)\n"
     "  --sync-period D           a full resync every D (default 30s)\n"
     "  --cluster-cidr CIDR       the pods' range (kept for the kernel modes)\n"
+    "  --service-cidr CIDRS      the Service range, one CIDR or one per family comma\n"
+    "                            separated, as the API server's (default 10.96.0.0/12);\n"
+    "                            the kernel modes reject what in it is not a Service\n"
     "  --udp-timeout D           idle UDP flows end after D (default 250ms)\n"
     "  --bind-address ADDR       the address of the userspace proxy ports (default 0.0.0.0)\n"
     "  --metrics-listen A:P      /healthz, /readyz, /metrics (default 127.0.0.1:10249;\n"
@@ -41,6 +44,7 @@ enum {
 	OPT_MINSYNC,
 	OPT_SYNC,
 	OPT_CIDR,
+	OPT_SVC_CIDR,
 	OPT_UDP,
 	OPT_BIND,
 	OPT_METRICS,
@@ -61,6 +65,7 @@ static const struct option options[] = {
     {"min-sync-period", required_argument, NULL, OPT_MINSYNC},
     {"sync-period", required_argument, NULL, OPT_SYNC},
     {"cluster-cidr", required_argument, NULL, OPT_CIDR},
+    {"service-cidr", required_argument, NULL, OPT_SVC_CIDR},
     {"udp-timeout", required_argument, NULL, OPT_UDP},
     {"bind-address", required_argument, NULL, OPT_BIND},
     {"metrics-listen", required_argument, NULL, OPT_METRICS},
@@ -156,6 +161,9 @@ static int parse_flags(int argc, char **argv, struct proxy_config *cfg, bool *cl
 			break;
 		case OPT_CIDR:
 			cfg->cluster_cidr = optarg;
+			break;
+		case OPT_SVC_CIDR:
+			cfg->service_cidr = optarg;
 			break;
 		case OPT_BIND:
 			cfg->bind_address = optarg;

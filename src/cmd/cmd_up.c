@@ -187,6 +187,8 @@ static int start_proxy(const struct up_config *cfg, struct up_parts *p, char **e
 	pc.server = p->server;
 	pc.mode = cfg->proxy_mode;
 	pc.node_name = cfg->node;
+	if (cfg->service_cidrs)
+		pc.service_cidr = cfg->service_cidrs;
 	pc.metrics_listen = "none";
 	if (!cfg->keep_rules)
 		p->proxy_mode = xstrdup(cfg->proxy_mode);

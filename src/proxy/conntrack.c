@@ -107,3 +107,48 @@ size_t proxy_conntrack_clear_stale(const struct svcmap *old, const struct svcmap
 	free(d);
 	return n;
 }
+
+static void *dup_array(const void *a, size_t n, size_t size)
+{
+	if (!a || !n)
+		return NULL;
+	void *c = xcalloc(n, size);
+	memcpy(c, a, n * size);
+	return c;
+}
+
+struct svcmap *proxy_conntrack_snapshot(const struct svcmap *m)
+{
+	if (!m)
+		return NULL;
+	struct svcmap *c = xcalloc(1, sizeof(*c));
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_ports; i++)
+		n += m->ports[i].protocol != IPPROTO_TCP;
+	c->ports = n ? xcalloc(n, sizeof(*c->ports)) : NULL;
+	for (size_t i = 0; i < m->n_ports; i++) {
+		const struct svcmap_port *p = &m->ports[i];
+		if (p->protocol == IPPROTO_TCP)
+			continue;
+		/* Every field, so that svcmap_diff sees an unchanged entry as such. */
+		struct svcmap_port *q = &c->ports[c->n_ports++];
+		*q = *p;
+		q->key = xstrdup(p->key);
+		q->ns = p->ns ? xstrdup(p->ns) : NULL;
+		q->name = p->name ? xstrdup(p->name) : NULL;
+		q->port_name = p->port_name ? xstrdup(p->port_name) : NULL;
+		q->node_ips = dup_array(p->node_ips, p->n_node_ips, sizeof(*p->node_ips));
+		q->external_ips =
+		    dup_array(p->external_ips, p->n_external_ips, sizeof(*p->external_ips));
+		q->lb_ips = dup_array(p->lb_ips, p->n_lb_ips, sizeof(*p->lb_ips));
+		q->lb_source_ranges = dup_array(p->lb_source_ranges, p->n_lb_source_ranges,
+						sizeof(*p->lb_source_ranges));
+		q->cluster_eps =
+		    dup_array(p->cluster_eps, p->n_cluster_eps, sizeof(*p->cluster_eps));
+		q->external_eps =
+		    dup_array(p->external_eps, p->n_external_eps, sizeof(*p->external_eps));
+	}
+	c->n_services = m->n_services;
+	c->n_endpoints = m->n_endpoints;
+	return c;
+}

@@ -16,4 +16,11 @@
  */
 size_t proxy_conntrack_clear_stale(const struct svcmap *old, const struct svcmap *new);
 
+/*
+ * A copy of m's UDP and SCTP entries (NULL when m is NULL), for a mode to
+ * remember what it installed: a full sync is given no old map, and passes
+ * this one to proxy_conntrack_clear_stale instead. Free with svcmap_free.
+ */
+struct svcmap *proxy_conntrack_snapshot(const struct svcmap *m);
+
 #endif

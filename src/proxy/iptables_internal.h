@@ -26,6 +26,8 @@ struct ipt_opts {
 	enum ip_family family;
 	bool has_cidr;		     /* masquerade clusterIP traffic from outside cidr */
 	struct ip_cidr cidr;	     /* the pods' range, of this family */
+	bool has_range;		     /* reject the rest of the Service range */
+	struct ip_cidr range;	     /* the Service range, of this family */
 	const char *const *existing; /* full sync: SVCNET-SVC/EXT/SEP chains present */
 	size_t n_existing;
 	unsigned jumps_present; /* full sync: bit i set when ipt_jumps[i] exists */
@@ -60,12 +62,17 @@ void ipt_entry_rules(struct strbuf *decl, struct strbuf *rules, const struct svc
 		     const struct ipt_opts *o);
 
 /*
- * Appends the chains every entry hangs from, rewritten whole for family f:
- * nat SVCNET-SERVICES and SVCNET-NODEPORTS, filter SVCNET-SERVICES and
- * SVCNET-EXTERNAL (the rejects of entries without endpoints).
+ * Appends the chains every entry hangs from, rewritten whole for family
+ * o->family: nat SVCNET-SERVICES and SVCNET-NODEPORTS, filter
+ * SVCNET-SERVICES and SVCNET-EXTERNAL (the rejects of entries without
+ * endpoints). With o->has_range, filter SVCNET-SERVICES ends with a reject
+ * of anything still sent to o->range: the filter chains see packets after
+ * the nat table's DNAT, so what is left there matched no clusterIP:port.
  */
 void ipt_top_rules(struct strbuf *nat, struct strbuf *filter, const struct svcmap *m,
-		   enum ip_family f);
+		   const struct ipt_opts *o);
+/* The comment of that reject. */
+#define IPT_RANGE_COMMENT "svcnet unallocated service address or port"
 
 /*
  * The iptables-restore input that makes the tables match m in o->family:

@@ -82,7 +82,7 @@ char *ipt_restore_full(const struct svcmap *m, const struct ipt_opts *o)
 	}
 	free(wanted);
 	sb_printf(&out, "*nat\n%s", decl.buf);
-	ipt_top_rules(&out, &filter, m, o->family);
+	ipt_top_rules(&out, &filter, m, o);
 	add_jumps(&out, "nat", o->jumps_present);
 	sb_printf(&out, "%s%sCOMMIT\n*filter\n%s", rules.buf, del.buf ? del.buf : "", filter.buf);
 	add_jumps(&out, "filter", o->jumps_present);
@@ -146,7 +146,7 @@ char *ipt_restore_partial(const struct svcmap *old, const struct svcmap *new,
 		struct strbuf out = STRBUF_INIT, filter = STRBUF_INIT;
 		sb_printf(&out, "*nat\n%s", decl.buf ? decl.buf : "");
 		if (top)
-			ipt_top_rules(&out, &filter, new, o->family);
+			ipt_top_rules(&out, &filter, new, o);
 		sb_printf(&out, "%s%sCOMMIT\n", rules.buf ? rules.buf : "", del.buf ? del.buf : "");
 		if (top)
 			sb_printf(&out, "*filter\n%sCOMMIT\n", filter.buf);

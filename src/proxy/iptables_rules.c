@@ -235,8 +235,9 @@ static void reject_rules(struct strbuf *svc, struct strbuf *ext, const struct sv
 }
 
 void ipt_top_rules(struct strbuf *nat, struct strbuf *filter, const struct svcmap *m,
-		   enum ip_family f)
+		   const struct ipt_opts *o)
 {
+	enum ip_family f = o->family;
 	struct strbuf fsvc = STRBUF_INIT, fext = STRBUF_INIT, np = STRBUF_INIT;
 	sb_puts(nat, ":SVCNET-SERVICES - [0:0]\n:SVCNET-NODEPORTS - [0:0]\n");
 	for (size_t i = 0; i < m->n_ports; i++) {
@@ -256,6 +257,23 @@ void ipt_top_rules(struct strbuf *nat, struct strbuf *filter, const struct svcma
 	sb_printf(nat,
 		  "-A SVCNET-SERVICES -m addrtype --dst-type LOCAL ! -d %s -j SVCNET-NODEPORTS\n%s",
 		  f == IP_V6 ? "::1/128" : "127.0.0.0/8", np.buf ? np.buf : "");
+	/*
+	 * Last in filter SVCNET-SERVICES (FORWARD and OUTPUT, after the nat
+	 * PREROUTING and OUTPUT DNAT): the rest of the Service range, so that
+	 * it never leaves by the default route. REJECT is not allowed in nat.
+	 * TCP gets a reset, as above; the rest ICMP port unreachable.
+	 */
+	if (o->has_range) {
+		char r[CIDR_STRLEN];
+		ip_cidr_format(&o->range, r);
+		sb_printf(
+		    &fsvc,
+		    "-A SVCNET-SERVICES -d %s -p tcp -m comment --comment \"" IPT_RANGE_COMMENT
+		    "\" -j REJECT --reject-with tcp-reset\n"
+		    "-A SVCNET-SERVICES -d %s -m comment --comment \"" IPT_RANGE_COMMENT
+		    "\" -j REJECT\n",
+		    r, r);
+	}
 	sb_printf(filter, ":SVCNET-SERVICES - [0:0]\n:SVCNET-EXTERNAL - [0:0]\n%s%s",
 		  fsvc.buf ? fsvc.buf : "", fext.buf ? fext.buf : "");
 	sb_free(&fsvc);

@@ -7,6 +7,7 @@
 #ifndef SVCNET_PROXY_MODE_H
 #define SVCNET_PROXY_MODE_H
 
+#include "base/ip.h"
 #include "base/strbuf.h"
 #include "proxy/scheduler.h"
 #include "proxy/servicemap.h"
@@ -17,6 +18,7 @@
 struct proxy_mode_config {
 	const char *node_name;
 	const char *cluster_cidr;  /* may be NULL */
+	const char *service_cidr;  /* "10.96.0.0/12[,IPv6 CIDR]", checked; may be NULL */
 	enum sched_algo scheduler; /* for modes that balance themselves (userspace, ipvs) */
 	unsigned udp_timeout_ms;   /* idle UDP flows end after this (userspace) */
 	const char *bind_address;  /* the proxy ports' address (userspace): "0.0.0.0" */
@@ -54,6 +56,14 @@ struct proxy_mode_ops {
 	/* Appends the mode's own Prometheus lines (may be NULL). */
 	void (*metrics)(void *state, struct strbuf *out);
 };
+
+/*
+ * Parses a --service-cidr value (one CIDR, or one of each family separated
+ * by a comma) into out[0] (IPv4) and out[1] (IPv6), has[i] set for those
+ * given. Returns 0, or -EINVAL with a sentence in *err (caller frees; err
+ * may be NULL).
+ */
+int proxy_service_cidrs_parse(const char *s, struct ip_cidr out[2], bool has[2], char **err);
 
 /* The modes built in; NULL-terminated. */
 extern const struct proxy_mode_ops *const proxy_modes[];

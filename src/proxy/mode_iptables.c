@@ -3,7 +3,9 @@
  * it out (iptables_rules.c), applied with iptables-restore --noflush. The
  * first sync and every periodic one rewrite all of svcnet's chains and
  * delete stale ones; in between only the chains of changed entries are sent.
- * UDP entries whose endpoints change lose their stale conntrack entries.
+ * Whatever in the Service range matched no clusterIP:port is rejected. UDP
+ * entries whose endpoints change lose their stale conntrack entries, on full
+ * syncs too (against the map of the last sync that succeeded).
  */
 #include "proxy/conntrack.h"
 #include "proxy/iptables_internal.h"
@@ -19,6 +21,9 @@ struct ipt_state {
 	struct ipt_tools tools[2]; /* [0] IPv4, [1] IPv6 */
 	bool has_cidr[2];
 	struct ip_cidr cidr[2];
+	bool has_range[2];
+	struct ip_cidr range[2]; /* the Service range */
+	struct svcmap *last;	 /* UDP and SCTP entries of the last good sync */
 	unsigned long restores, failures, full_syncs, partial_syncs;
 	unsigned long last_bytes; /* size of the last restore input */
 };
@@ -54,6 +59,11 @@ static int ipt_init(const struct proxy_mode_config *cfg, void **state, char **er
 	if (cfg->cluster_cidr && ip_cidr_parse(cfg->cluster_cidr, false, &c) == 0) {
 		s->has_cidr[fi(c.addr.family)] = true;
 		s->cidr[fi(c.addr.family)] = c;
+	}
+	if (cfg->service_cidr &&
+	    proxy_service_cidrs_parse(cfg->service_cidr, s->range, s->has_range, err) < 0) {
+		free(s);
+		return -EINVAL;
 	}
 	log_info("proxy", "iptables mode: using %s (%s back end)", s->tools[0].restore,
 		 s->tools[0].name);
@@ -97,7 +107,11 @@ static char *full_input(struct ipt_state *s, const struct svcmap *m, struct ipt_
 static int sync_family(struct ipt_state *s, enum ip_family f, const struct svcmap *old,
 		       const struct svcmap *new, char **err)
 {
-	struct ipt_opts o = {.family = f, .has_cidr = s->has_cidr[fi(f)], .cidr = s->cidr[fi(f)]};
+	struct ipt_opts o = {.family = f,
+			     .has_cidr = s->has_cidr[fi(f)],
+			     .cidr = s->cidr[fi(f)],
+			     .has_range = s->has_range[fi(f)],
+			     .range = s->range[fi(f)]};
 	char *input = old ? ipt_restore_partial(old, new, &o) : full_input(s, new, &o, err);
 	if (!input)
 		return old ? 0 : -EIO;
@@ -128,13 +142,19 @@ static int ipt_sync(void *state, const struct svcmap *old, const struct svcmap *
 		return rc;
 	}
 	__atomic_add_fetch(old ? &s->partial_syncs : &s->full_syncs, 1, __ATOMIC_RELAXED);
-	if (old)
-		proxy_conntrack_clear_stale(old, new);
+	/* A full sync has no old map: the last one this mode installed serves. */
+	if (old || s->last)
+		proxy_conntrack_clear_stale(old ? old : s->last, new);
+	svcmap_free(s->last);
+	s->last = proxy_conntrack_snapshot(new);
 	return 0;
 }
 
 static void ipt_stop(void *state)
 {
+	struct ipt_state *s = state;
+	if (s)
+		svcmap_free(s->last);
 	free(state);
 }
 

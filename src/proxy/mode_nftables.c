@@ -3,7 +3,10 @@
  * programmed through libnftables, one context per transaction. The first
  * sync and every periodic one replace each table whole in one atomic
  * transaction; in between, one transaction per family carries only the
- * elements of the entries that changed.
+ * elements of the entries that changed. Whatever in the Service range
+ * matched no clusterIP:port is rejected. UDP entries whose endpoints change
+ * lose their stale conntrack entries, on full syncs too (against the map of
+ * the last sync that succeeded).
  */
 #include "proxy/conntrack.h"
 #include "proxy/mode.h"
@@ -19,6 +22,7 @@
 struct nft_state {
 	struct nft_ctx *ctx;
 	struct nft_opts opts[2]; /* [0] IPv4, [1] IPv6 */
+	struct svcmap *last;	 /* UDP and SCTP entries of the last good sync */
 	unsigned long txns, failures, full_syncs, partial_syncs;
 	unsigned long last_bytes;
 };
@@ -58,6 +62,15 @@ static int nftm_init(const struct proxy_mode_config *cfg, void **state, char **e
 		int i = c.addr.family == IP_V6;
 		s->opts[i].has_cidr = true;
 		s->opts[i].cidr = c;
+	}
+	struct ip_cidr range[2];
+	bool has_range[2];
+	if (cfg->service_cidr &&
+	    proxy_service_cidrs_parse(cfg->service_cidr, range, has_range, err) < 0)
+		goto fail;
+	for (int i = 0; cfg->service_cidr && i < 2; i++) {
+		s->opts[i].has_range = has_range[i];
+		s->opts[i].range = range[i];
 	}
 	log_info("proxy", "nftables mode: tables ip svcnet and ip6 svcnet through libnftables");
 	*state = s;
@@ -126,8 +139,11 @@ static int nftm_sync(void *state, const struct svcmap *old, const struct svcmap 
 		return rc;
 	}
 	__atomic_add_fetch(old ? &s->partial_syncs : &s->full_syncs, 1, __ATOMIC_RELAXED);
-	if (old)
-		proxy_conntrack_clear_stale(old, new);
+	/* A full sync has no old map: the last one this mode installed serves. */
+	if (old || s->last)
+		proxy_conntrack_clear_stale(old ? old : s->last, new);
+	svcmap_free(s->last);
+	s->last = proxy_conntrack_snapshot(new);
 	return 0;
 }
 
@@ -139,6 +155,7 @@ static void nftm_stop(void *state)
 	nft_ctx_free(s->ctx);
 	free(s->opts[0].picks);
 	free(s->opts[1].picks);
+	svcmap_free(s->last);
 	free(s);
 }
 

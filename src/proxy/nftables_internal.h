@@ -16,8 +16,10 @@
 /* What the generator needs beyond the maps. */
 struct nft_opts {
 	enum ip_family family;
-	bool has_cidr;	     /* masquerade clusterIP traffic from outside cidr */
-	struct ip_cidr cidr; /* of this family */
+	bool has_cidr;	      /* masquerade clusterIP traffic from outside cidr */
+	struct ip_cidr cidr;  /* of this family */
+	bool has_range;	      /* reject the rest of the Service range */
+	struct ip_cidr range; /* the Service range, of this family */
 	/*
 	 * The pick-N chains that exist (picks[n] for N = n), grown and set by
 	 * the generator; a full sync starts from none.

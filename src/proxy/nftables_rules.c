@@ -6,8 +6,11 @@
  * keyed by address . protocol . port . (numgen random mod N); nodePorts go
  * the same way through nodeports / nppick-N / np_backends. Only Services
  * with ClientIP affinity get chains of their own (aff-*), with a dynamic map
- * of client → backend whose entries time out. Filter chains reject what has
- * no endpoints and anything else sent to a clusterIP.
+ * of client → backend whose entries time out. Filter chains (after the nat
+ * chains' DNAT) reject what has no endpoints, anything else sent to a
+ * clusterIP, and anything sent to the rest of the Service range (the
+ * interval set service_range); TCP with a reset, since the kernel retries a
+ * SYN answered with ICMP.
  */
 #include "proxy/nftables_internal.h"
 
@@ -268,8 +271,12 @@ static void skeleton(struct strbuf *out, const struct nft_opts *o)
 		  "map services { type %s . inet_proto . inet_service : verdict; }\n"
 		  "map nodeports { type inet_proto . inet_service : verdict; }\n"
 		  "map backends { " BACKENDS_TYPE " }\n"
-		  "map np_backends { " NP_BACKENDS_TYPE " }\n",
-		  f, f, f, ty, ty, ty, ty, f, f, f);
+		  "map np_backends { " NP_BACKENDS_TYPE " }\n"
+		  "set service_range { type %s; flags interval; ",
+		  f, f, f, ty, ty, ty, ty, f, f, f, ty);
+	if (o->has_range)
+		sb_printf(out, "elements = { %s } ", ip_cidr_format(&o->range, cidr));
+	sb_puts(out, "}\n");
 	if (o->has_cidr)
 		sb_printf(out, "chain dispatch { %s saddr != %s ", f,
 			  ip_cidr_format(&o->cidr, cidr));
@@ -293,7 +300,10 @@ static void skeleton(struct strbuf *out, const struct nft_opts *o)
 	    "chain reject_services { ct state new %s daddr . meta l4proto . th dport "
 	    "@no_endpoints meta l4proto tcp reject with tcp reset\n"
 	    "ct state new %s daddr . meta l4proto . th dport @no_endpoints reject\n"
-	    "ct state new %s daddr @cluster_ips reject; }\n"
+	    "ct state new %s daddr @cluster_ips meta l4proto tcp reject with tcp reset\n"
+	    "ct state new %s daddr @cluster_ips reject\n"
+	    "ct state new %s daddr @service_range meta l4proto tcp reject with tcp reset\n"
+	    "ct state new %s daddr @service_range reject; }\n"
 	    "chain filter_forward { type filter hook forward priority -10; policy accept; "
 	    "jump reject_services; }\n"
 	    "chain filter_output { type filter hook output priority -10; policy accept; "
@@ -302,7 +312,7 @@ static void skeleton(struct strbuf *out, const struct nft_opts *o)
 	    "ct state new fib daddr type local meta l4proto . th dport @np_noeps "
 	    "meta l4proto tcp reject with tcp reset\n"
 	    "ct state new fib daddr type local meta l4proto . th dport @np_noeps reject; }\n}\n",
-	    f, f, f);
+	    f, f, f, f, f, f);
 }
 
 char *nft_text_full(const struct svcmap *m, struct nft_opts *o)

@@ -6,6 +6,7 @@
 #include "base/strbuf.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ void proxy_config_defaults(struct proxy_config *cfg)
 	cfg->scheduler = "rr";
 	cfg->metrics_listen = "127.0.0.1:10249";
 	cfg->bind_address = "0.0.0.0";
+	cfg->service_cidr = "10.96.0.0/12";
 	cfg->min_sync_period_ms = 1000;
 	cfg->sync_period_ms = 30000;
 	cfg->udp_timeout_ms = 250;
@@ -102,6 +104,36 @@ static int start_informers(struct proxy *p, char **err)
 	return 0;
 }
 
+int proxy_service_cidrs_parse(const char *s, struct ip_cidr out[2], bool has[2], char **err)
+{
+	char one[CIDR_STRLEN + 1];
+	has[0] = has[1] = false;
+	for (const char *c = s; c && *c;) {
+		size_t len = strcspn(c, ",");
+		struct ip_cidr x;
+		snprintf(one, sizeof(one), "%.*s", (int)len, c);
+		if (len >= sizeof(one) || ip_cidr_parse(one, false, &x) < 0 ||
+		    has[x.addr.family == IP_V6]) {
+			if (err)
+				*err =
+				    xasprintf("--service-cidr %s: expected a CIDR, or one IPv4 and "
+					      "one IPv6 CIDR separated by a comma",
+					      s);
+			return -EINVAL;
+		}
+		int i = x.addr.family == IP_V6;
+		has[i] = true;
+		out[i] = x;
+		c += len + (c[len] == ',');
+	}
+	if (!has[0] && !has[1]) {
+		if (err)
+			*err = xasprintf("--service-cidr: empty");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Copies cfg into p and finds the mode and scheduler. */
 static int configure(struct proxy *p, const struct proxy_config *cfg, char **err)
 {
@@ -121,6 +153,12 @@ static int configure(struct proxy *p, const struct proxy_config *cfg, char **err
 		return -EINVAL;
 	}
 	struct proxy_mode_config *mc = &p->mode_cfg;
+	struct ip_cidr sc[2];
+	bool has_sc[2];
+	const char *service_cidr = cfg->service_cidr ? cfg->service_cidr : "10.96.0.0/12";
+	if (proxy_service_cidrs_parse(service_cidr, sc, has_sc, err) < 0)
+		return -EINVAL;
+	mc->service_cidr = xstrdup(service_cidr); /* owned: freed by proxy_stop */
 	if (sched_algo_parse(cfg->scheduler ? cfg->scheduler : "rr", &mc->scheduler) < 0) {
 		*err = xasprintf("--scheduler %s: expected rr, lc, dh, sh, sed, nq or random",
 				 cfg->scheduler);
@@ -175,16 +213,19 @@ void proxy_stop(struct proxy *p)
 {
 	if (!p)
 		return;
-	/* Informers first: no change arrives after this. */
-	informer_free(p->svcs);
-	informer_free(p->slices);
-	informer_free(p->nodes);
+	/*
+	 * The sync thread first: it reads the informers' caches, and a last sync
+	 * over caches being torn down would install an empty data plane.
+	 */
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	if (p->thread_started)
 		pthread_join(p->thread, NULL);
+	informer_free(p->svcs);
+	informer_free(p->slices);
+	informer_free(p->nodes);
 	proxy_http_stop(p);
 	if (p->mode)
 		p->ops->stop(p->mode);
@@ -196,6 +237,7 @@ void proxy_stop(struct proxy *p)
 	free(p->node_name);
 	free(p->metrics_listen);
 	free(p->cluster_cidr);
+	free((char *)p->mode_cfg.service_cidr);
 	free(p->bind_address);
 	free(p);
 }

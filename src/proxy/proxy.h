@@ -21,6 +21,7 @@ struct proxy_config {
 	const char *mode;	     /* "userspace" ... */
 	const char *scheduler;	     /* "rr" (userspace default) ... */
 	const char *cluster_cidr;    /* NULL: unknown */
+	const char *service_cidr;    /* "10.96.0.0/12"[,IPv6 CIDR] */
 	const char *metrics_listen;  /* "127.0.0.1:10249"; NULL or "none": not served */
 	const char *bind_address;    /* userspace proxy ports: "0.0.0.0" */
 	unsigned min_sync_period_ms; /* 1000 */

@@ -7,7 +7,10 @@
 # backends with no failure, and the node itself reaches the clusterIP; UDP;
 # a not-ready backend stops receiving within 2 s; ClientIP affinity sticks;
 # a NodePort answers on the node's address and not on 127.0.0.1; a Service
-# without endpoints is refused in under a second; a UDP client moves when
+# without endpoints is refused in under a second; so are an unallocated
+# address of the service range and a clusterIP's unserved port (TCP and
+# UDP; the node's route to the range goes nowhere, so a miss would time
+# out); a UDP client moves when
 # its backend goes (conntrack); a failing restore is reported and recovered
 # from (iptables); --cleanup leaves no rule.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -124,7 +127,7 @@ done
 PLOG=$TMP/proxy.log
 LOGS+=("$PLOG")
 PATH=$TMP/bin:$PATH "$SVCNET" proxy --server "$SERVER" --node node-a --mode "$MODE" \
-	--cluster-cidr 10.244.0.0/16 --min-sync-period 100ms --sync-period 3s \
+	--cluster-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12 --min-sync-period 100ms --sync-period 3s \
 	--metrics-listen 127.0.0.1:10249 >>"$PLOG" 2>&1 &
 PROXY=$!
 PIDS+=($PROXY)
@@ -197,6 +200,28 @@ out=$(get cl 10.96.100.12:80)
 ms=$((($(date +%s%N) - start) / 1000000))
 expect_match "a Service without endpoints is refused" 'refused|reset' "$out"
 [ "$ms" -lt 1000 ] && pass "... in under a second ($ms ms)" || fail "refusal took $ms ms"
+
+# The rest of the service range: refused at once, from the client namespace
+# only (the node's route to the range is a veth whose peer is down).
+case $MODE in
+nftables) range_rule='service_range .*elements = \{ 10\.96\.0\.0/12 \}|daddr @service_range reject' ;;
+*) range_rule='-d 10\.96\.0\.0/12 .*unallocated service address or port.* -j REJECT' ;;
+esac
+wait_for "$range_rule" && pass "the service range is rejected in the rules" ||
+	fail "no reject of the service range in the rules"
+for dst in 10.96.255.254:80 $VIP:81; do
+	start=$(date +%s%N)
+	out=$(get cl $dst)
+	ms=$((($(date +%s%N) - start) / 1000000))
+	expect_match "TCP to $dst (no such Service port) is refused" 'refused' "$out"
+	[ "$ms" -lt 1000 ] && pass "... in under a second ($ms ms)" || fail "refusal took $ms ms"
+done
+start=$(date +%s%N)
+out=$(echo hi | cl socat -T2 - UDP:10.96.255.254:53 2>&1)
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_match "UDP to an unallocated service address is refused" 'refused' "$out"
+[ "$ms" -lt 1500 ] && pass "... at once ($ms ms)" || fail "UDP refusal took $ms ms"
+expect_match "... while its served port still answers" '^b[123]$' "$(get cl $VIP:80)"
 
 # UDP: a client pinned by conntrack moves when its backend goes.
 udp1() { echo hi | cl socat -T1 - UDP:10.96.100.11:53,sourceport=40000,reuseaddr 2>&1; }

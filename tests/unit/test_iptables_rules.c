@@ -156,6 +156,61 @@ static void test_partial(void **state)
 	free(t);
 }
 
+/* The rest of the Service range is rejected in filter SVCNET-SERVICES, after the rest. */
+static void test_range_reject(void **state)
+{
+	struct svcmap_endpoint e1[2], e2[1];
+	struct svcmap_port ports[2] = {
+	    entry("default/empty:p", "10.96.0.12", IPPROTO_TCP, 0, e2),
+	    entry("default/web:p", "10.96.0.10", IPPROTO_UDP, 2, e1),
+	};
+	struct svcmap m = {.ports = ports, .n_ports = 2};
+	struct ipt_opts o = {.family = IP_V4, .has_range = true};
+	assert_int_equal(ip_cidr_parse("10.96.0.0/12", true, &o.range), 0);
+	const char *tcp =
+	    "-A SVCNET-SERVICES -d 10.96.0.0/12 -p tcp -m comment --comment \"" IPT_RANGE_COMMENT
+	    "\" -j REJECT --reject-with tcp-reset\n";
+	const char *reject =
+	    "-A SVCNET-SERVICES -d 10.96.0.0/12 -m comment --comment \"" IPT_RANGE_COMMENT
+	    "\" -j REJECT\n";
+	char *t = ipt_restore_full(&m, &o);
+	assert_int_equal(count(t, reject), 1);
+	/* TCP first, with a reset (a SYN answered with ICMP is retried). */
+	assert_int_equal(count(t, tcp), 1);
+	assert_true(strstr(t, tcp) < strstr(t, reject));
+	assert_true(strstr(t, tcp) + strlen(tcp) == strstr(t, reject));
+	const char *filter = strstr(t, "*filter\n"), *r = strstr(t, reject);
+	/* In the filter table (REJECT is not allowed in nat), after the service jumps ... */
+	assert_non_null(filter);
+	assert_true(r > filter);
+	const char *jump =
+	    strstr(t, "-A SVCNET-SERVICES -d 10.96.0.10/32 -p udp -m udp --dport 80");
+	assert_non_null(jump);
+	assert_true(jump < r);
+	/* ... and the rejects of Services without endpoints, and the last of its chain. */
+	const char *noeps = strstr(t, "\"default/empty:p has no endpoints\"");
+	assert_non_null(noeps);
+	assert_true(noeps < strstr(t, tcp));
+	assert_null(strstr(r + strlen(reject), "-A SVCNET-SERVICES"));
+	free(t);
+	/* A partial sync that rewrites SVCNET-SERVICES keeps it; one that does not, leaves it. */
+	struct svcmap one = {.ports = ports + 1, .n_ports = 1};
+	t = ipt_restore_partial(&m, &one, &o);
+	assert_int_equal(count(t, reject), 1);
+	free(t);
+	struct svcmap_endpoint e3[1];
+	struct svcmap_port fewer = entry("default/web:p", "10.96.0.10", IPPROTO_UDP, 1, e3);
+	struct svcmap other = {.ports = &fewer, .n_ports = 1};
+	t = ipt_restore_partial(&one, &other, &o);
+	assert_null(strstr(t, reject));
+	free(t);
+	/* Without a range of this family, no reject. */
+	o.has_range = false;
+	t = ipt_restore_full(&m, &o);
+	assert_null(strstr(t, IPT_RANGE_COMMENT));
+	free(t);
+}
+
 static void test_save_and_cleanup(void **state)
 {
 	const char *save = "*nat\n:PREROUTING ACCEPT [0:0]\n:SVCNET-SERVICES - [0:0]\n"
@@ -189,11 +244,9 @@ static void test_save_and_cleanup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_affinity),
-	    cmocka_unit_test(test_partial),
-	    cmocka_unit_test(test_save_and_cleanup),
+	    cmocka_unit_test(test_names),	 cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_affinity),	 cmocka_unit_test(test_partial),
+	    cmocka_unit_test(test_range_reject), cmocka_unit_test(test_save_and_cleanup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

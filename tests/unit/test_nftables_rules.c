@@ -65,6 +65,44 @@ static void test_full(void **state)
 	free(o.picks);
 }
 
+/* The rest of the Service range is rejected after the service map and the clusterIPs. */
+static void test_range_reject(void **state)
+{
+	struct svcmap_endpoint e1[2];
+	struct svcmap_port p = entry("default/web:p", "10.96.0.10", 2, e1, 8080);
+	struct svcmap m = {.ports = &p, .n_ports = 1};
+	struct nft_opts o = {.family = IP_V4, .has_range = true};
+	assert_int_equal(ip_cidr_parse("10.96.0.0/12", true, &o.range), 0);
+	char *t = nft_text_full(&m, &o);
+	assert_non_null(strstr(t, "set service_range { type ipv4_addr; flags interval; "
+				  "elements = { 10.96.0.0/12 } }"));
+	const char *vmap = strstr(t, "vmap @services");
+	const char *vips = strstr(t, "ct state new ip daddr @cluster_ips reject\n");
+	const char *range = strstr(t, "ct state new ip daddr @service_range reject; }");
+	const char *tcp = strstr(
+	    t, "ct state new ip daddr @service_range meta l4proto tcp reject with tcp reset\n");
+	assert_non_null(tcp);
+	assert_true(tcp < range);
+	assert_non_null(vmap);
+	assert_non_null(vips);
+	assert_non_null(range);
+	assert_true(vmap < range && vips < range);
+	/* In the filter chains that follow the nat chains' DNAT. */
+	assert_non_null(strstr(t, "chain filter_forward { type filter hook forward priority -10; "
+				  "policy accept; jump reject_services; }"));
+	assert_non_null(strstr(t, "chain filter_output { type filter hook output priority -10; "
+				  "policy accept; jump reject_services; }"));
+	free(t);
+	/* IPv6, and no range: an empty set. */
+	struct nft_opts o6 = {.family = IP_V6};
+	t = nft_text_full(&m, &o6);
+	assert_non_null(strstr(t, "set service_range { type ipv6_addr; flags interval; }"));
+	assert_non_null(strstr(t, "ip6 daddr @service_range reject"));
+	free(t);
+	free(o.picks);
+	free(o6.picks);
+}
+
 static void test_partial(void **state)
 {
 	struct svcmap_endpoint e1[3], e2[3];
@@ -118,6 +156,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_range_reject),
 	    cmocka_unit_test(test_partial),
 	    cmocka_unit_test(test_affinity),
 	    cmocka_unit_test(test_big_n_goes_full),
