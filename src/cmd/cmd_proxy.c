@@ -20,7 +20,10 @@ static const char help[] =
     "  --kubeconfig FILE         or a kubeconfig file\n"
     "  --node NAME               this node's name (default: the host name)\n"
     "  --mode MODE               userspace (default)\n"
-    "  --scheduler S             rr (default), lc, dh, sh, sed, nq or random\n"
+    "  --scheduler S             rr (default), lc, dh, sh, sed, nq or random;\n"
+    "                            maglev with --mode ebpf\n"
+    "  --cgroup-path DIR         ebpf: the cgroup v2 whose sockets are balanced\n"
+    "                            (default /sys/fs/cgroup/unified)\n"
     "  --min-sync-period D       at most one sync per D (default 1s)\n"
     "  --sync-period D           a full resync every D (default 30s)\n"
     "  --cluster-cidr CIDR       the pods' range (kept for the kernel modes)\n"
@@ -47,6 +50,7 @@ enum {
 	OPT_SVC_CIDR,
 	OPT_UDP,
 	OPT_BIND,
+	OPT_CGROUP,
 	OPT_METRICS,
 	OPT_NOCAPTURE,
 	OPT_CLEANUP,
@@ -68,6 +72,7 @@ static const struct option options[] = {
     {"service-cidr", required_argument, NULL, OPT_SVC_CIDR},
     {"udp-timeout", required_argument, NULL, OPT_UDP},
     {"bind-address", required_argument, NULL, OPT_BIND},
+    {"cgroup-path", required_argument, NULL, OPT_CGROUP},
     {"metrics-listen", required_argument, NULL, OPT_METRICS},
     {"metrics-bind-address", required_argument, NULL, OPT_METRICS},
     {"no-capture", no_argument, NULL, OPT_NOCAPTURE},
@@ -164,6 +169,9 @@ static int parse_flags(int argc, char **argv, struct proxy_config *cfg, bool *cl
 			break;
 		case OPT_SVC_CIDR:
 			cfg->service_cidr = optarg;
+			break;
+		case OPT_CGROUP:
+			cfg->cgroup_path = optarg;
 			break;
 		case OPT_BIND:
 			cfg->bind_address = optarg;

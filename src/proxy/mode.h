@@ -23,6 +23,8 @@ struct proxy_mode_config {
 	unsigned udp_timeout_ms;   /* idle UDP flows end after this (userspace) */
 	const char *bind_address;  /* the proxy ports' address (userspace): "0.0.0.0" */
 	bool capture;		   /* may change the firewall (false: serve only) */
+	const char *cgroup_path;   /* ebpf: the cgroup v2 its programs attach to, or NULL */
+	bool maglev;		   /* ebpf: Maglev consistent hashing instead of random */
 };
 
 struct proxy_mode_ops {

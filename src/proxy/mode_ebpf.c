@@ -58,9 +58,11 @@ static int start_fallback(struct ebpf_state *st, const struct proxy_mode_config 
 static int ebpf_init(const struct proxy_mode_config *cfg, void **state, char **err)
 {
 	struct ebpf_state *st = xcalloc(1, sizeof(*st));
-	st->cgroup_path = xstrdup(env_or("SVCNET_CGROUP_PATH", EBPF_DEFAULT_CGROUP));
+	st->cgroup_path =
+	    xstrdup(cfg->cgroup_path ? cfg->cgroup_path
+				     : env_or("SVCNET_CGROUP_PATH", EBPF_DEFAULT_CGROUP));
 	st->pin_dir = xstrdup(env_or("SVCNET_BPF_PIN_DIR", EBPF_DEFAULT_PIN_DIR));
-	const char *sched = env_or("SVCNET_EBPF_SCHEDULER", "random");
+	const char *sched = cfg->maglev ? "maglev" : env_or("SVCNET_EBPF_SCHEDULER", "random");
 	if (strcmp(sched, "random") && strcmp(sched, "maglev")) {
 		*err = xasprintf("SVCNET_EBPF_SCHEDULER=%s: expected random or maglev", sched);
 		state_free(st);

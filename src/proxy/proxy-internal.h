@@ -23,6 +23,7 @@ struct proxy {
 	void *mode;
 	struct proxy_mode_config mode_cfg;
 	char *cluster_cidr, *bind_address;
+	char *cgroup_path; /* ebpf's --cgroup-path, or NULL */
 
 	struct kclient *kc;
 	struct informer *svcs, *slices, *nodes;

@@ -159,11 +159,22 @@ static int configure(struct proxy *p, const struct proxy_config *cfg, char **err
 	if (proxy_service_cidrs_parse(service_cidr, sc, has_sc, err) < 0)
 		return -EINVAL;
 	mc->service_cidr = xstrdup(service_cidr); /* owned: freed by proxy_stop */
-	if (sched_algo_parse(cfg->scheduler ? cfg->scheduler : "rr", &mc->scheduler) < 0) {
-		*err = xasprintf("--scheduler %s: expected rr, lc, dh, sh, sed, nq or random",
+	const char *sched = cfg->scheduler ? cfg->scheduler : "rr";
+	mc->maglev = !strcmp(sched, "maglev");
+	if (mc->maglev && strcmp(p->ops->name, "ebpf")) {
+		*err = xstrdup("--scheduler maglev: only the ebpf mode balances with Maglev");
+		return -EINVAL;
+	}
+	if (mc->maglev)
+		sched = "random";
+	if (sched_algo_parse(sched, &mc->scheduler) < 0) {
+		*err = xasprintf("--scheduler %s: expected rr, lc, dh, sh, sed, nq, random or "
+				 "maglev (ebpf)",
 				 cfg->scheduler);
 		return -EINVAL;
 	}
+	if (cfg->cgroup_path)
+		mc->cgroup_path = p->cgroup_path = xstrdup(cfg->cgroup_path);
 	mc->node_name = p->node_name;
 	mc->cluster_cidr = p->cluster_cidr;
 	mc->udp_timeout_ms = cfg->udp_timeout_ms ? cfg->udp_timeout_ms : 250;
@@ -239,6 +250,7 @@ void proxy_stop(struct proxy *p)
 	free(p->cluster_cidr);
 	free((char *)p->mode_cfg.service_cidr);
 	free(p->bind_address);
+	free(p->cgroup_path);
 	free(p);
 }
 

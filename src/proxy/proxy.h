@@ -28,6 +28,7 @@ struct proxy_config {
 	unsigned sync_period_ms;     /* 30000 */
 	unsigned udp_timeout_ms;     /* 250, kube-proxy's --udp-timeout */
 	bool capture;		     /* may change the firewall (default true) */
+	const char *cgroup_path;     /* ebpf: cgroup v2 to attach to (NULL: the cgroup2 mount) */
 };
 
 /* Fills cfg with kube-proxy's defaults (userspace mode). */

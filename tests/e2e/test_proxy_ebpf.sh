@@ -143,8 +143,8 @@ svc empty 10.96.100.12 80 TCP
 
 PLOG=$TMP/proxy.log
 LOGS+=("$PLOG")
-start_proxy() { # env assignments for the proxy
-	env SVCNET_CGROUP_PATH="$CG" SVCNET_BPF_PIN_DIR="$PIN" "$@" "$SVCNET" proxy --server "$SERVER" \
+start_proxy() { # extra flags for the proxy
+	env SVCNET_BPF_PIN_DIR="$PIN" "$SVCNET" proxy --server "$SERVER" --cgroup-path "$CG" "$@" \
 		--node node-a --mode ebpf --min-sync-period 100ms --sync-period 2s \
 		--metrics-listen 127.0.0.1:10249 >>"$PLOG" 2>&1 &
 	PROXY=$!
@@ -205,7 +205,7 @@ kill -TERM $PROXY
 wait $PROXY 2>/dev/null
 expect_eq "after SIGTERM the programs stay attached" 8 \
 	"$(bpftool cgroup show "$CG" 2>/dev/null | grep -c svcnet_)"
-start_proxy SVCNET_EBPF_SCHEDULER=maglev || fail "proxy restarts with maglev"
+start_proxy --scheduler maglev || fail "proxy restarts with maglev"
 expect_eq "after the restart the links are replaced, not added" 8 \
 	"$(bpftool cgroup show "$CG" 2>/dev/null | grep -c svcnet_)"
 maglev_map() { for p in $(seq 41000 41029); do echo "$p $(client udpc $UVIP 53 $p | cut -d' ' -f1)"; done; }
