@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "cmd/commands.h"
+#include "proxy/proxy.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -50,7 +51,8 @@ static const char up_help[] =
     "works. Takes the flags of 'svcnet apiserver', and:\n"
     "  --dns-listen ADDR:PORT|none   cluster DNS (default 127.0.0.1:53)\n"
     "  --dns-upstream ADDR:PORT,...  where other names are forwarded (default: refused)\n"
-    "  --proxy-mode userspace|none   the node proxy (default userspace as root, else none)\n"
+    "  --proxy-mode MODE|none        the node proxy: userspace (default as root), iptables,\n"
+    "                                nftables, ipvs, ebpf; none (default otherwise)\n"
     "  --lb-pool CIDR                addresses for LoadBalancer Services (default: none)\n"
     "  --node NAME                   this node's name (default: the host name)\n"
     "  --zone ZONE                   the node's topology.kubernetes.io/zone\n"
@@ -167,8 +169,10 @@ static int up_flag(struct up_config *upc, int c, const char *arg)
 		upc->run_agent = false;
 		break;
 	case OPT_PROXY:
-		if (strcmp(arg, "userspace") && strcmp(arg, "none")) {
-			fprintf(stderr, "svcnet up: --proxy-mode %s: expected userspace or none\n",
+		if (strcmp(arg, "none") && !proxy_mode_exists(arg)) {
+			fprintf(stderr,
+				"svcnet up: --proxy-mode %s: expected userspace, iptables, nftables, "
+				"ipvs, ebpf or none\n",
 				arg);
 			return -1;
 		}

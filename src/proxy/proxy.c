@@ -289,3 +289,8 @@ int proxy_cleanup(const char *mode, char **err)
 	}
 	return rc;
 }
+
+bool proxy_mode_exists(const char *name)
+{
+	return proxy_mode_find(name) != NULL;
+}

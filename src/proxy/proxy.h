@@ -46,6 +46,9 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **out, char **err)
 /* Stops everything proxy_start started and frees p; NULL is fine. */
 void proxy_stop(struct proxy *p);
 
+/* Is a proxy mode called name built in? */
+bool proxy_mode_exists(const char *name);
+
 /* The port the metrics server listens on (0 when none). */
 int proxy_metrics_port(const struct proxy *p);
 
