@@ -98,7 +98,7 @@ output = "/dev/null"
 EOF
 done >"$TMP/status.cfg"
 curl -s -K "$TMP/status.cfg"
-if wait_for 15 test "$(slice_total web)" = 250; then pass "250 endpoints in slices"; else
+if wait_for 45 test "$(slice_total web)" = 250; then pass "250 endpoints in slices"; else
 	fail "250 endpoints in slices (got $(slice_total web))"; fi
 all=$(slices_of web)
 expect_eq "at least 3 slices, none over 100" "true" \
@@ -291,7 +291,7 @@ metadata: {name: lb3}
 spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80}]}
 EOF
 ev_reason() { curl -s "$NS/events?fieldSelector=involvedObject.name%3Dlb3" | jq -r '[.items[].reason] | join(",")'; }
-wait_for 5 test "$(ev_reason)" = AllocationFailed && pass "an exhausted pool leaves lb3 pending, with an Event" ||
+wait_for 20 test "$(ev_reason)" = AllocationFailed && pass "an exhausted pool leaves lb3 pending, with an Event" ||
 	fail "an exhausted pool leaves lb3 pending, with an Event (events: '$(ev_reason)')"
 expect_eq "lb3 has no ingress" "" "$(lbip lb3)"
 k patch svc lb1 --type=merge -p '{"spec":{"type":"ClusterIP"}}' >/dev/null
