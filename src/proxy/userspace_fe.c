@@ -234,7 +234,7 @@ void us_fe_close(struct us_fe *fe)
 		return;
 	fe->closed = true;
 	evloop_timer_stop(fe->mode->loop, &fe->accept_resume);
-	evloop_io_del(fe->mode->loop, &fe->lio, true);
+	evloop_io_del(fe->mode->loop, &fe->lio, false);
 	close(fe->lfd);
 	fe->lfd = -1;
 	if (fe->protocol == IPPROTO_UDP)

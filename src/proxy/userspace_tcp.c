@@ -137,8 +137,8 @@ static void conn_close(struct us_conn *c, bool reset)
 	if (c->next)
 		c->next->prev = c->prev;
 	evloop_timer_stop(m->loop, &c->timer);
-	evloop_io_del(m->loop, &c->c.io, true);
-	evloop_io_del(m->loop, &c->b.io, true);
+	evloop_io_del(m->loop, &c->c.io, false);
+	evloop_io_del(m->loop, &c->b.io, false);
 	if (reset)
 		reset_close(c->c.fd);
 	else
@@ -314,7 +314,7 @@ static void connect_failed(struct us_conn *c, int err)
 	struct us_mode *m = c->fe->mode;
 	char b[IP_STRLEN];
 	evloop_timer_stop(m->loop, &c->timer);
-	evloop_io_del(m->loop, &c->b.io, true);
+	evloop_io_del(m->loop, &c->b.io, false);
 	close(c->b.fd);
 	c->b.fd = -1;
 	sched_count_conn(c->fe->sched, &c->backend, c->backend_port, -1, 0);

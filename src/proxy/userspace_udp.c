@@ -103,7 +103,7 @@ static void flow_close(struct us_flow *f)
 		fe->n_flows--;
 	}
 	evloop_timer_stop(m->loop, &f->idle);
-	evloop_io_del(m->loop, &f->bio, true);
+	evloop_io_del(m->loop, &f->bio, false);
 	close(f->bfd);
 	sched_count_conn(fe->sched, &f->backend, f->backend_port, 0, -1);
 	STAT_SUB(m->stats.udp_flows_active, 1);

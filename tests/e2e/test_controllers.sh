@@ -33,12 +33,17 @@ start_controllers() {
 	return 1
 }
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s until the command succeeds.
+# wait_for SECONDS COMMAND...: retries until it succeeds; a single string is
+# evaluated again at each try (so "$(...)" inside it is re-read).
 wait_for() {
 	local deadline=$(($(date +%s%N) + $1 * 1000000000))
 	shift
 	while [ "$(date +%s%N)" -lt "$deadline" ]; do
-		"$@" >/dev/null 2>&1 && return 0
+		if [ $# = 1 ]; then
+			eval "$1" >/dev/null 2>&1 && return 0
+		else
+			"$@" >/dev/null 2>&1 && return 0
+		fi
 		sleep 0.1
 	done
 	return 1
@@ -52,6 +57,10 @@ ep_cond() {
 }
 has_addr() { [ "$(slices_of "$1" | jq --arg ip "$2" '[.items[].endpoints[]? | select(.addresses[0] == $ip)] | length')" = "$3" ]; }
 endpoints_count() { curl -s "$NS/endpoints/$1" | jq '[.subsets[]? | (.addresses // []) + (.notReadyAddresses // []) | length] | add // 0'; }
+wq_depth() { curl -s "http://127.0.0.1:$MPORT/metrics" | sed -n 's/^workqueue_depth{name="services"} //p'; }
+syncs_total() { curl -s "http://127.0.0.1:$MPORT/metrics" | sed -n 's/^svcnet_controllers_syncs_total //p'; }
+ep_code() { curl -s -o /dev/null -w '%{http_code}' "$NS/endpoints/web"; }
+slice_count() { slices_of "$1" | jq '.items | length'; }
 slice_total() { slices_of "$1" | jq '[.items[].endpoints | length] | add // 0'; }
 
 # A pod with a named container port; $3 is extra spec JSON (nodeName...).
@@ -98,7 +107,7 @@ output = "/dev/null"
 EOF
 done >"$TMP/status.cfg"
 curl -s -K "$TMP/status.cfg"
-if wait_for 45 test "$(slice_total web)" = 250; then pass "250 endpoints in slices"; else
+if wait_for 45 'test "$(slice_total web)" = 250'; then pass "250 endpoints in slices"; else
 	fail "250 endpoints in slices (got $(slice_total web))"; fi
 all=$(slices_of web)
 expect_eq "at least 3 slices, none over 100" "true" \
@@ -115,7 +124,7 @@ expect_eq "named targetPort resolved to the container port" '[{"name":"http","po
 	"$(jq -c '[.items[].ports[]] | unique' <<<"$all")"
 expect_eq "targetRef names the pod" "Pod web-0" \
 	"$(jq -r '.items[].endpoints[] | select(.addresses[0] == "10.244.0.10") | "\(.targetRef.kind) \(.targetRef.name)"' <<<"$all")"
-if wait_for 5 test "$(endpoints_count web)" = 250; then pass "Endpoints has 250 addresses"; else
+if wait_for 5 'test "$(endpoints_count web)" = 250'; then pass "Endpoints has 250 addresses"; else
 	fail "Endpoints has 250 addresses (got $(endpoints_count web))"; fi
 expect_eq "kubectl get endpoints shows the Service's Endpoints" web \
 	"$(k get endpoints web -o jsonpath='{.metadata.name}')"
@@ -158,7 +167,7 @@ else fail "and back to ready within 1 s (took $ms ms)"; fi
 k delete pod web-8 --grace-period=0 --force >/dev/null 2>&1
 if wait_for 2 has_addr web 10.244.0.18 0; then pass "a deleted pod leaves its slice"; else
 	fail "a deleted pod leaves its slice"; fi
-wait_for 2 test "$(endpoints_count web)" = 249 && pass "and the Endpoints" ||
+wait_for 2 'test "$(endpoints_count web)" = 249' && pass "and the Endpoints" ||
 	fail "and the Endpoints (got $(endpoints_count web))"
 # A pod on a node is deleted gracefully: terminating first, then gone.
 curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
@@ -171,7 +180,7 @@ wait_for 3 has_addr web 10.244.9.9 1
 node_ep=$(slices_of web | jq -c '.items[].endpoints[] | select(.addresses[0] == "10.244.9.9") | {nodeName, zone}')
 expect_eq "nodeName and the Node's zone" '{"nodeName":"node-a","zone":"zone-1"}' "$node_ep"
 k delete pod web-node --grace-period=3 --wait=false >/dev/null 2>&1
-if wait_for 2 test "$(ep_cond web 10.244.9.9 terminating)" = true; then
+if wait_for 2 'test "$(ep_cond web 10.244.9.9 terminating)" = true'; then
 	pass "a pod being deleted is terminating"
 	expect_eq "terminating: not ready, still serving" "false true" \
 		"$(ep_cond web 10.244.9.9 ready) $(ep_cond web 10.244.9.9 serving)"
@@ -204,10 +213,10 @@ done
 curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
 	--data "$(pod_json db-0 db 5432 '"hostname":"db-0","subdomain":"db",')" "$NS/pods"
 set_status db-0 10.245.1.1 True
-wait_for 3 test "$(slice_total named)" = 2
+wait_for 3 'test "$(slice_total named)" = 2'
 expect_eq "pods resolving a named port differently get slices per port" "8080:10.245.0.1 9090:10.245.0.2" \
 	"$(slices_of named | jq -r '[.items[] | "\(.ports[0].port):\(.endpoints[0].addresses[0])"] | sort | join(" ")')"
-wait_for 3 test "$(slice_total db)" = 1
+wait_for 3 'test "$(slice_total db)" = 1'
 db=$(slices_of db)
 expect_eq "headless Service gets a slice with the headless label and hostname" '"" db-0 5432' \
 	"$(jq -r '.items[0] | "\(.metadata.labels["service.kubernetes.io/headless"] | tojson) \(.endpoints[0].hostname) \(.ports[0].port)"' <<<"$db")"
@@ -239,7 +248,7 @@ ports: [{name: pg, port: 5432}]
 EOF
 custom_rv=$(curl -s "$SLICES/ext-custom" | jq -r .metadata.resourceVersion)
 expect_match "a user's own slice for the Service" '^[0-9]+$' "$custom_rv"
-wait_for 3 test "$(slice_total ext)" = 4
+wait_for 3 'test "$(slice_total ext)" = 4'
 mirror=$(slices_of ext | jq -c '[.items[] | select(.metadata.labels["endpointslice.kubernetes.io/managed-by"] == "endpointslicemirroring-controller.k8s.io")]')
 expect_eq "user Endpoints are mirrored into one slice" 1 "$(jq length <<<"$mirror")"
 expect_eq "mirrored addresses and readiness" "192.0.2.10:true 192.0.2.11:true 192.0.2.12:false" \
@@ -278,7 +287,7 @@ np=$(k get svc np -o jsonpath='{.spec.ports[0].nodePort}')
 [ -n "$np" ] && [ "$np" -ge 30000 ] && [ "$np" -le 32767 ] && pass "NodePort $np in 30000-32767" ||
 	fail "NodePort in range (got '$np')"
 lbip() { k get svc "$1" -o jsonpath='{.status.loadBalancer.ingress[0].ip}'; }
-wait_for 3 test -n "$(lbip lb1)"
+wait_for 3 'test -n "$(lbip lb1)"'
 expect_eq "LoadBalancer gets the lowest free pool address" 192.168.240.1 "$(lbip lb1)"
 expect_eq "spec.loadBalancerIP is honoured" 192.168.240.2 "$(lbip lb2)"
 lbnp=$(k get svc lb1 -o jsonpath='{.spec.ports[0].nodePort}')
@@ -291,11 +300,11 @@ metadata: {name: lb3}
 spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80}]}
 EOF
 ev_reason() { curl -s "$NS/events?fieldSelector=involvedObject.name%3Dlb3" | jq -r '[.items[].reason] | join(",")'; }
-wait_for 20 test "$(ev_reason)" = AllocationFailed && pass "an exhausted pool leaves lb3 pending, with an Event" ||
+wait_for 20 'test "$(ev_reason)" = AllocationFailed' && pass "an exhausted pool leaves lb3 pending, with an Event" ||
 	fail "an exhausted pool leaves lb3 pending, with an Event (events: '$(ev_reason)')"
 expect_eq "lb3 has no ingress" "" "$(lbip lb3)"
 k patch svc lb1 --type=merge -p '{"spec":{"type":"ClusterIP"}}' >/dev/null
-wait_for 3 test "$(lbip lb3)" = 192.168.240.1 && pass "a type change releases the address to the pending Service" ||
+wait_for 3 'test "$(lbip lb3)" = 192.168.240.1' && pass "a type change releases the address to the pending Service" ||
 	fail "a type change releases the address to the pending Service (lb3: '$(lbip lb3)')"
 expect_eq "lb1 (now ClusterIP) has no ingress" "" "$(lbip lb1)"
 expect_eq "ExternalName gets no clusterIP" "" "$(k get svc xn -o jsonpath='{.spec.clusterIP}')"
@@ -303,7 +312,7 @@ sleep 0.5
 expect_eq "ExternalName gets no slices" 0 "$(slices_of xn | jq '.items | length')"
 
 # ---- restart: nothing rewritten ----
-wait_for 3 test "$(curl -s "http://127.0.0.1:$MPORT/metrics" | sed -n 's/^workqueue_depth{name="services"} //p')" = 0
+wait_for 3 'test "$(wq_depth)" = 0'
 sleep 1
 rvs() {
 	(curl -s "$SLICES" | jq -r '.items[] | "\(.metadata.name) \(.metadata.resourceVersion)"'
@@ -330,7 +339,7 @@ current-context: x
 EOF
 start_controllers --kubeconfig "$TMP/kubeconfig" || fail "restart controllers with --kubeconfig"
 wait_for 5 grep -q "caches synced" "$CTLLOG"
-wait_for 5 test "$(curl -s "http://127.0.0.1:$MPORT/metrics" | sed -n 's/^svcnet_controllers_syncs_total //p')" -ge 8
+wait_for 5 'test "$(syncs_total)" -ge 8'
 sleep 1
 after=$(rvs)
 expect_eq "after a restart no slice, Endpoints or Service is rewritten" "$before" "$after"
@@ -340,12 +349,12 @@ expect_match "the restarted controllers synced every Service" '^svcnet_controlle
 
 # ---- a deleted Service takes its slices and Endpoints along ----
 k delete svc web >/dev/null
-wait_for 5 test "$(slices_of web | jq '.items | length')" = 0 && pass "slices of a deleted Service go" ||
+wait_for 5 'test "$(slice_count web)" = 0' && pass "slices of a deleted Service go" ||
 	fail "slices of a deleted Service go"
-wait_for 3 test "$(curl -s -o /dev/null -w '%{http_code}' "$NS/endpoints/web")" = 404 &&
+wait_for 3 'test "$(ep_code)" = 404' &&
 	pass "and its Endpoints" || fail "and its Endpoints"
 k delete svc ext >/dev/null
-wait_for 3 test "$(slice_total ext)" = 1 && pass "mirrored slices go with the Service; the user's slice stays" ||
+wait_for 3 'test "$(slice_total ext)" = 1' && pass "mirrored slices go with the Service; the user's slice stays" ||
 	fail "mirrored slices go with the Service; the user's slice stays"
 expect_eq "the user's slice was never rewritten" "$custom_rv" "$(curl -s "$SLICES/ext-custom" | jq -r .metadata.resourceVersion)"
 if grep -E ' (ERROR|WARN) ' "$CTLLOG" | grep -v 'AllocationFailed\|Failed to allocate' >"$TMP/warn.txt"; then

@@ -50,8 +50,10 @@ int evloop_io_mod(struct evloop *l, struct ev_io *io, uint32_t events);
 /*
  * Stops watching (before the caller closes the fd); events of this batch
  * still pending for io are dropped. The caller may free io only after the
- * batch: free it through evloop_defer. Without epoll_ctl when forget_only
- * (the fd is about to be closed, which removes it from epoll anyway).
+ * batch: free it through evloop_defer. Without epoll_ctl when forget_only;
+ * only safe when no other process can hold the file: close() leaves the fd
+ * in epoll while a child forked meanwhile (e.g. for iptables-restore) still
+ * has it open, and its events would then reach freed memory.
  */
 void evloop_io_del(struct evloop *l, struct ev_io *io, bool forget_only);
 
