@@ -770,13 +770,14 @@ static int run_fanout(int watchers, long n, int conns, long start, double timeou
 	double create_secs = t_created - t0;
 	/* Only meaningful when every watcher got every event. */
 	double secs = complete == watchers ? last_done - t0 : -1;
-	printf("mode=fanout rv=%s watchers=%d ready=%d open_ms=%.1f burst=%ld created=%ld other=%ld "
-	       "failed=%ld create_seconds=%.3f complete=%d bad_status=%d events=%ld bytes=%zu "
-	       "seconds=%.3f first_done_s=%.3f lag_ms=%.1f rate=%.0f\n",
-	       rv, watchers, ready, open_secs * 1e3, n, ok, other, failed, create_secs, complete,
-	       bad_status, events, bytes, secs, first_done ? first_done - t0 : -1.0,
-	       complete == watchers ? (last_done - t_created) * 1e3 : -1.0,
-	       secs > 0 ? (double)events / secs : 0);
+	printf(
+	    "mode=fanout rv=%s watchers=%d ready=%d open_ms=%.1f burst=%ld created=%ld other=%ld "
+	    "failed=%ld create_seconds=%.3f complete=%d bad_status=%d events=%ld bytes=%zu "
+	    "seconds=%.3f first_done_s=%.3f lag_ms=%.1f rate=%.0f\n",
+	    rv, watchers, ready, open_secs * 1e3, n, ok, other, failed, create_secs, complete,
+	    bad_status, events, bytes, secs, first_done ? first_done - t0 : -1.0,
+	    complete == watchers ? (last_done - t_created) * 1e3 : -1.0,
+	    secs > 0 ? (double)events / secs : 0);
 	free(lat);
 	free(w);
 	free(f);

@@ -97,8 +97,7 @@ static bool openapi_handle(struct req *r)
 			static const char doc[] = {0x0a, 0x03, '2', '.', '0'};
 			char *body = xmalloc(sizeof(doc));
 			memcpy(body, doc, sizeof(doc));
-			reply_raw(r, 200, "application/octet-stream",
-				  body, sizeof(doc));
+			reply_raw(r, 200, "application/octet-stream", body, sizeof(doc));
 		} else
 			reply_json(r, 200, api_openapi_v2());
 		return true;

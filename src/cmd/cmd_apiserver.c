@@ -170,10 +170,11 @@ static int up_flag(struct up_config *upc, int c, const char *arg)
 		break;
 	case OPT_PROXY:
 		if (strcmp(arg, "none") && !proxy_mode_exists(arg)) {
-			fprintf(stderr,
-				"svcnet up: --proxy-mode %s: expected userspace, iptables, nftables, "
-				"ipvs, ebpf or none\n",
-				arg);
+			fprintf(
+			    stderr,
+			    "svcnet up: --proxy-mode %s: expected userspace, iptables, nftables, "
+			    "ipvs, ebpf or none\n",
+			    arg);
 			return -1;
 		}
 		upc->proxy_mode = arg;

@@ -11,15 +11,15 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{"up", cmd_up, "everything on one machine: API server on an embedded store, ..."},
-	{"apiserver", cmd_apiserver, "the Kubernetes-compatible API server"},
-	{"controllers", cmd_controllers, "EndpointSlice, Endpoints, mirroring, LoadBalancer IPs"},
-	{"proxy", cmd_proxy, "the node proxy: ClusterIPs, NodePorts, LoadBalancer IPs"},
-	{"dns", cmd_dns, "the cluster DNS server"},
-	{"env", cmd_env, "print the service environment variables of a namespace"},
-	{"agent", cmd_agent, "the node agent: runs this node's Pods as local processes"},
-	{"run", cmd_run, "create a Pod that runs a local command"},
-	{"logs", cmd_logs, "print the output of a local pod's container"},
+    {"up", cmd_up, "everything on one machine: API server on an embedded store, ..."},
+    {"apiserver", cmd_apiserver, "the Kubernetes-compatible API server"},
+    {"controllers", cmd_controllers, "EndpointSlice, Endpoints, mirroring, LoadBalancer IPs"},
+    {"proxy", cmd_proxy, "the node proxy: ClusterIPs, NodePorts, LoadBalancer IPs"},
+    {"dns", cmd_dns, "the cluster DNS server"},
+    {"env", cmd_env, "print the service environment variables of a namespace"},
+    {"agent", cmd_agent, "the node agent: runs this node's Pods as local processes"},
+    {"run", cmd_run, "create a Pod that runs a local command"},
+    {"logs", cmd_logs, "print the output of a local pod's container"},
 };
 
 static void usage(FILE *f)

@@ -4,12 +4,8 @@
 #include <string.h>
 
 const struct proxy_mode_ops *const proxy_modes[] = {
-    &proxy_mode_userspace,
-    &proxy_mode_iptables,
-    &proxy_mode_nftables,
-    &proxy_mode_ipvs,
-    &proxy_mode_ebpf,
-    NULL,
+    &proxy_mode_userspace, &proxy_mode_iptables, &proxy_mode_nftables,
+    &proxy_mode_ipvs,	   &proxy_mode_ebpf,	 NULL,
 };
 
 const struct proxy_mode_ops *proxy_mode_find(const char *name)
