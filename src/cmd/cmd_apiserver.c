@@ -124,19 +124,6 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int parse_number(const char *flag, const char *arg, long min, long max, long *out)
-{
-	char *end;
-	long v = strtol(arg, &end, 10);
-	if (!*arg || *end || v < min || v > max) {
-		fprintf(stderr, "svcnet: --%s %s: expected a number from %ld to %ld\n", flag, arg,
-			min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static int up_flag(struct up_config *upc, int c, const char *arg)
 {
 	switch (c) {
@@ -229,7 +216,7 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, stru
 			cfg->etcd_keyfile = optarg;
 			break;
 		case OPT_WCS:
-			if (parse_number("watch-cache-size", optarg, 100, 10000000, &n) < 0)
+			if (flag_number("watch-cache-size", optarg, 100, 10000000, &n) < 0)
 				return -2;
 			cfg->watch_cache_size = (size_t)n;
 			break;
@@ -246,15 +233,15 @@ static int parse_flags(int argc, char **argv, struct apiserver_config *cfg, stru
 			cfg->allow_external_ips = optarg;
 			break;
 		case OPT_IDLE:
-			if (parse_number("idle-timeout", optarg, 1, 3600, &n) < 0)
+			if (flag_number("idle-timeout", optarg, 1, 3600, &n) < 0)
 				return -2;
 			cfg->idle_timeout_s = (int)n;
 			break;
 		case OPT_INFLIGHT:
 		case OPT_MUT_INFLIGHT:
-			if (parse_number(c == OPT_INFLIGHT ? "max-requests-inflight"
-							   : "max-mutating-requests-inflight",
-					 optarg, 1, 100000, &n) < 0)
+			if (flag_number(c == OPT_INFLIGHT ? "max-requests-inflight"
+							  : "max-mutating-requests-inflight",
+					optarg, 1, 100000, &n) < 0)
 				return -2;
 			*(c == OPT_INFLIGHT ? &cfg->max_inflight : &cfg->max_mutating_inflight) =
 			    (int)n;

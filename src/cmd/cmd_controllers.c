@@ -69,19 +69,6 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* A whole number from lo to hi, or -1 with a message. */
-static long number(const char *flag, const char *s, long lo, long hi)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < lo || v > hi) {
-		fprintf(stderr, "svcnet: --%s %s: expected a number from %ld to %ld\n", flag, s, lo,
-			hi);
-		return -1;
-	}
-	return v;
-}
-
 /* A Go duration ("15s", "500ms") into *ms; -1 with a message when it is not one. */
 static long duration(const char *flag, const char *s, int *ms)
 {
@@ -132,7 +119,7 @@ static long leader_flag(int opt, struct leader_config *lc)
 static int parse_flags(int argc, char **argv, struct controllers_config *cfg)
 {
 	int c;
-	long v = 0;
+	long v = 0, n;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
@@ -149,16 +136,16 @@ static int parse_flags(int argc, char **argv, struct controllers_config *cfg)
 			cfg->metrics_listen = optarg;
 			break;
 		case OPT_MAX:
-			v = number("max-endpoints-per-slice", optarg, 1, 1000);
-			cfg->max_endpoints_per_slice = (int)v;
+			v = flag_number("max-endpoints-per-slice", optarg, 1, 1000, &n);
+			cfg->max_endpoints_per_slice = (int)n;
 			break;
 		case OPT_WORKERS:
-			v = number("workers", optarg, 1, 256);
-			cfg->workers = (int)v;
+			v = flag_number("workers", optarg, 1, 256, &n);
+			cfg->workers = (int)n;
 			break;
 		case OPT_RESYNC:
-			v = number("resync", optarg, 0, 86400);
-			cfg->resync_s = (int)v;
+			v = flag_number("resync", optarg, 0, 86400, &n);
+			cfg->resync_s = (int)n;
 			break;
 		case 'h':
 		case OPT_HELP:

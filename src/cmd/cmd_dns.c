@@ -55,19 +55,6 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int number(const char *flag, const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < lo || v > hi) {
-		fprintf(stderr, "svcnet: --%s %s: expected a number from %ld to %ld\n", flag, s, lo,
-			hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /* Returns 0, 1 to exit 0 (help), or 2 on a bad flag. */
 static int parse_flags(int argc, char **argv, struct dns_config *cfg)
 {
@@ -95,17 +82,17 @@ static int parse_flags(int argc, char **argv, struct dns_config *cfg)
 			cfg->metrics_listen = optarg;
 			break;
 		case OPT_TTL:
-			if (number("ttl", optarg, 0, 3600, &v) < 0)
+			if (flag_number("ttl", optarg, 0, 3600, &v) < 0)
 				return 2;
 			cfg->ttl = (uint32_t)v;
 			break;
 		case OPT_THREADS:
-			if (number("threads", optarg, 1, 64, &v) < 0)
+			if (flag_number("threads", optarg, 1, 64, &v) < 0)
 				return 2;
 			cfg->threads = (int)v;
 			break;
 		case OPT_TCP_IDLE:
-			if (number("tcp-idle", optarg, 1, 3600, &v) < 0)
+			if (flag_number("tcp-idle", optarg, 1, 3600, &v) < 0)
 				return 2;
 			cfg->tcp_idle_ms = (int)v * 1000;
 			break;

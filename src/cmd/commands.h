@@ -35,6 +35,12 @@ int up_start(const struct up_config *cfg, int api_port, struct up_parts **out, c
 int up_dns_port(const struct up_parts *p);
 void up_stop(struct up_parts *p);
 
+/*
+ * Parses arg, the value of --flag, as a whole number from lo to hi into *out.
+ * Returns 0, or -1 after printing what is wrong to stderr.
+ */
+int flag_number(const char *flag, const char *arg, long lo, long hi, long *out);
+
 /* Blocks SIGINT and SIGTERM in every thread started after this call. */
 void signals_block(void);
 /* Waits for SIGINT or SIGTERM; returns the signal. */
