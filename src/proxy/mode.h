@@ -25,6 +25,7 @@ struct proxy_mode_config {
 	bool capture;		   /* may change the firewall (false: serve only) */
 	const char *cgroup_path;   /* ebpf: the cgroup v2 its programs attach to, or NULL */
 	bool maglev;		   /* ebpf: Maglev consistent hashing instead of random */
+	bool external_only;	   /* nftables: NodePorts, externalIPs, LB IPs only (for ebpf) */
 };
 
 struct proxy_mode_ops {

@@ -4,7 +4,10 @@
  * clusterIP:port into a backend once, so no packet is rewritten and no NAT
  * rule exists; the proxy keeps the programs' maps equal to the service map.
  * When the kernel will not load or attach the programs the mode says why and
- * runs the nftables mode instead (else iptables, else userspace).
+ * runs the nftables mode instead (else iptables, else userspace). Traffic
+ * that does not start at a socket of this node (NodePorts, externalIPs and
+ * LoadBalancer IPs from outside) never meets the programs: the nftables mode
+ * serves those addresses, and only those, beside them.
  *
  * Settings not yet in proxy_mode_config are read from the environment:
  * SVCNET_CGROUP_PATH (default /sys/fs/cgroup/unified), SVCNET_BPF_PIN_DIR
@@ -28,6 +31,8 @@ static const char *env_or(const char *name, const char *def)
 
 static void state_free(struct ebpf_state *st)
 {
+	if (st->ext)
+		st->ext->stop(st->ext_state);
 	ebpf_unload(st);
 	ebpf_svcs_free(st);
 	free(st->cgroup_path);
@@ -55,6 +60,25 @@ static int start_fallback(struct ebpf_state *st, const struct proxy_mode_config 
 	return -ENOTSUP;
 }
 
+/* Starts the nftables mode for the addresses outside traffic reaches. */
+static void start_external(struct ebpf_state *st, const struct proxy_mode_config *cfg)
+{
+	const struct proxy_mode_ops *ops = proxy_mode_find("nftables");
+	char *why = NULL;
+	struct proxy_mode_config c = *cfg;
+	c.external_only = true;
+	if (!ops)
+		why = xstrdup("the nftables mode is not built");
+	else if (ops->init(&c, &st->ext_state, &why) == 0)
+		st->ext = ops;
+	if (why)
+		log_warn("proxy",
+			 "ebpf: NodePorts, externalIPs and LoadBalancer IPs are not served "
+			 "to outside traffic: %s",
+			 why);
+	free(why);
+}
+
 static int ebpf_init(const struct proxy_mode_config *cfg, void **state, char **err)
 {
 	struct ebpf_state *st = xcalloc(1, sizeof(*st));
@@ -80,10 +104,8 @@ static int ebpf_init(const struct proxy_mode_config *cfg, void **state, char **e
 			return rc;
 		}
 	} else {
-		log_info("proxy",
-			 "ebpf: serving clusterIPs at connect(), scheduler %s; NodePorts "
-			 "are not served by this mode",
-			 sched);
+		log_info("proxy", "ebpf: serving clusterIPs at connect(), scheduler %s", sched);
+		start_external(st, cfg);
 	}
 	*state = st;
 	return 0;
@@ -94,7 +116,10 @@ static int ebpf_sync(void *state, const struct svcmap *old, const struct svcmap 
 	struct ebpf_state *st = state;
 	if (st->fallback)
 		return st->fallback->sync(st->fallback_state, old, new, err);
-	return ebpf_sync_maps(st, old, new, err);
+	int rc = ebpf_sync_maps(st, old, new, err);
+	if (rc == 0 && st->ext)
+		rc = st->ext->sync(st->ext_state, old, new, err);
+	return rc;
 }
 
 static void ebpf_stop(void *state)
@@ -107,7 +132,11 @@ static void ebpf_stop(void *state)
 
 static int ebpf_cleanup(char **err)
 {
-	return ebpf_remove_pins(env_or("SVCNET_BPF_PIN_DIR", EBPF_DEFAULT_PIN_DIR), err);
+	int rc = ebpf_remove_pins(env_or("SVCNET_BPF_PIN_DIR", EBPF_DEFAULT_PIN_DIR), err);
+	const struct proxy_mode_ops *nft = proxy_mode_find("nftables");
+	if (rc == 0 && nft)
+		rc = nft->cleanup(err);
+	return rc;
 }
 
 static void ebpf_metrics(void *state, struct strbuf *out)
@@ -129,6 +158,8 @@ static void ebpf_metrics(void *state, struct strbuf *out)
 		  "# TYPE svcnet_proxy_ebpf_map_updates_total counter\n"
 		  "svcnet_proxy_ebpf_map_updates_total %lu\n",
 		  st->map_updates);
+	if (st->ext && st->ext->metrics)
+		st->ext->metrics(st->ext_state, out);
 }
 
 const struct proxy_mode_ops proxy_mode_ebpf = {

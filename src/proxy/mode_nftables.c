@@ -6,7 +6,8 @@
  * elements of the entries that changed. Whatever in the Service range
  * matched no clusterIP:port is rejected. UDP entries whose endpoints change
  * lose their stale conntrack entries, on full syncs too (against the map of
- * the last sync that succeeded).
+ * the last sync that succeeded). With external_only (the ebpf mode's helper)
+ * the tables hold the NodePorts, externalIPs and LoadBalancer IPs alone.
  */
 #include "proxy/conntrack.h"
 #include "proxy/mode.h"
@@ -57,6 +58,7 @@ static int nftm_init(const struct proxy_mode_config *cfg, void **state, char **e
 		goto fail;
 	s->opts[0].family = IP_V4;
 	s->opts[1].family = IP_V6;
+	s->opts[0].external_only = s->opts[1].external_only = cfg->external_only;
 	struct ip_cidr c;
 	if (cfg->cluster_cidr && ip_cidr_parse(cfg->cluster_cidr, false, &c) == 0) {
 		int i = c.addr.family == IP_V6;
@@ -68,11 +70,13 @@ static int nftm_init(const struct proxy_mode_config *cfg, void **state, char **e
 	if (cfg->service_cidr &&
 	    proxy_service_cidrs_parse(cfg->service_cidr, range, has_range, err) < 0)
 		goto fail;
-	for (int i = 0; cfg->service_cidr && i < 2; i++) {
+	for (int i = 0; cfg->service_cidr && !cfg->external_only && i < 2; i++) {
 		s->opts[i].has_range = has_range[i];
 		s->opts[i].range = range[i];
 	}
-	log_info("proxy", "nftables mode: tables ip svcnet and ip6 svcnet through libnftables");
+	log_info("proxy", "nftables%s: tables ip svcnet and ip6 svcnet through libnftables",
+		 cfg->external_only ? " (NodePorts, externalIPs and LoadBalancer IPs only)"
+				    : " mode");
 	*state = s;
 	return 0;
 fail:

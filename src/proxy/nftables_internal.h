@@ -19,6 +19,7 @@ struct nft_opts {
 	bool has_cidr;	      /* masquerade clusterIP traffic from outside cidr */
 	struct ip_cidr cidr;  /* of this family */
 	bool has_range;	      /* reject the rest of the Service range */
+	bool external_only;   /* NodePorts, externalIPs, LB IPs only (no clusterIP) */
 	struct ip_cidr range; /* the Service range, of this family */
 	/*
 	 * The pick-N chains that exist (picks[n] for N = n), grown and set by

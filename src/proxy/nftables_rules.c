@@ -10,7 +10,8 @@
  * chains' DNAT) reject what has no endpoints, anything else sent to a
  * clusterIP, and anything sent to the rest of the Service range (the
  * interval set service_range); TCP with a reset, since the kernel retries a
- * SYN answered with ICMP.
+ * SYN answered with ICMP. With external_only, clusterIPs (and the Service
+ * range) are left out: the ebpf mode serves them at connect().
  */
 #include "proxy/nftables_internal.h"
 
@@ -140,14 +141,22 @@ static void backend_elems(struct elems *e, int set, const char *key,
 	}
 }
 
-/* Every element of p (but cluster_ips). */
-static void entry_elems(struct elems *e, const struct svcmap_port *p)
+/* Whether p has addresses for traffic from outside the node. */
+static bool has_ext_addrs(const struct svcmap_port *p)
+{
+	return p->node_port || p->n_external_ips || p->n_lb_ips;
+}
+
+/* Every element of p (but cluster_ips); with ext_only, of its outside addresses only. */
+static void entry_elems(struct elems *e, const struct svcmap_port *p, bool ext_only)
 {
 	char vip[IP_STRLEN], key[128], aff[32];
 	const char *pr = proto(p->protocol);
 	snprintf(key, sizeof(key), "%s . %s . %u", ip_addr_format(&p->cluster_ip, vip), pr,
 		 p->port);
-	if (!p->n_cluster_eps) {
+	if (ext_only) {
+		/* the clusterIP is served elsewhere (the ebpf mode) */
+	} else if (!p->n_cluster_eps) {
 		el(e, S_NOEPS, "%s", key);
 	} else if (has_aff(p)) {
 		aff_name(p, aff);
@@ -250,11 +259,11 @@ static void aff_del(struct strbuf *out, const struct svcmap_port *p)
 /* The needs of p: pick chains and affinity objects. */
 static void entry_objects(struct strbuf *out, const struct svcmap_port *p, struct nft_opts *o)
 {
-	if (p->n_cluster_eps && !has_aff(p))
+	if (!o->external_only && p->n_cluster_eps && !has_aff(p))
 		need_pick(out, o, p->n_cluster_eps);
 	if (has_external(p))
 		need_pick(out, o, p->n_external_eps);
-	if (has_aff(p))
+	if (!o->external_only && has_aff(p))
 		aff_add(out, p);
 }
 
@@ -327,11 +336,12 @@ char *nft_text_full(const struct svcmap *m, struct nft_opts *o)
 		need_pick(&out, o, n);
 	for (size_t i = 0; i < m->n_ports; i++) {
 		const struct svcmap_port *p = &m->ports[i];
-		if (p->family != o->family)
+		if (p->family != o->family || (o->external_only && !has_ext_addrs(p)))
 			continue;
 		entry_objects(&out, p, o);
-		entry_elems(&add, p);
-		el(&add, S_CLUSTER_IPS, "%s", ip_addr_format(&p->cluster_ip, a));
+		entry_elems(&add, p, o->external_only);
+		if (!o->external_only)
+			el(&add, S_CLUSTER_IPS, "%s", ip_addr_format(&p->cluster_ip, a));
 	}
 	flush_elems(&out, &add, "add", fam(o->family));
 	return sb_steal(&out);
@@ -350,28 +360,30 @@ static void delta_text(const struct svcmap_delta *d, const struct svcmap *new, s
 		       struct elems *add, struct strbuf *od, struct strbuf *oa, struct nft_opts *o)
 {
 	char a[IP_STRLEN], n1[32] = "", n2[32] = "";
-	if (d->old && has_aff(d->old))
+	bool x = o->external_only;
+	if (!x && d->old && has_aff(d->old))
 		aff_name(d->old, n1);
-	if (d->new &&has_aff(d->new))
+	if (!x && d->new &&has_aff(d->new))
 		aff_name(d->new, n2);
 	if (d->old) {
-		entry_elems(del, d->old);
+		entry_elems(del, d->old, x);
 		if (*n1 && strcmp(n1, n2))
 			aff_del(od, d->old);
 		/* A clusterIP stays while another entry has it; delete it once. */
-		if (!vip_in(new, &d->old->cluster_ip)) {
+		if (!x && !vip_in(new, &d->old->cluster_ip)) {
 			ip_addr_format(&d->old->cluster_ip, a);
 			if (!strstr(del->s[S_CLUSTER_IPS].buf ? del->s[S_CLUSTER_IPS].buf : "", a))
 				el(del, S_CLUSTER_IPS, "%s", a);
 		}
 	}
 	if (d->new) {
-		entry_elems(add, d->new);
+		entry_elems(add, d->new, x);
 		if (*n2 && !strcmp(n1, n2))
 			need_pick(oa, o, has_external(d->new) ? d->new->n_external_eps : 0);
 		else
 			entry_objects(oa, d->new, o);
-		el(add, S_CLUSTER_IPS, "%s", ip_addr_format(&d->new->cluster_ip, a));
+		if (!x)
+			el(add, S_CLUSTER_IPS, "%s", ip_addr_format(&d->new->cluster_ip, a));
 	}
 }
 
@@ -387,6 +399,9 @@ char *nft_text_partial(const struct svcmap *old, const struct svcmap *new, struc
 	for (size_t i = 0; i < nd; i++) {
 		const struct svcmap_port *p = d[i].new ? d[i].new : d[i].old;
 		if (p->family != o->family)
+			continue;
+		if (o->external_only && !(d[i].old && has_ext_addrs(d[i].old)) &&
+		    !(d[i].new &&has_ext_addrs(d[i].new)))
 			continue;
 		any = true;
 		delta_text(&d[i], new, &del, &add, &od, &oa, o);

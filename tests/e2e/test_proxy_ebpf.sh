@@ -9,12 +9,15 @@
 # the Service address; connected and unconnected UDP, replies from the
 # Service address; ClientIP affinity; a not-ready backend stops being
 # chosen within 1 s; no endpoints fails connect() with ECONNREFUSED at once;
-# Maglev keeps clients on their backend when another one goes; --cleanup
-# detaches and unpins. NodePorts are not served by this mode yet.
+# Maglev keeps clients on their backend when another one goes; a NodePort
+# answers a client in a second namespace (joined by a veth pair, no other
+# route) through the nftables rules the mode installs for outside traffic,
+# which hold no clusterIP; --cleanup detaches, unpins and removes the table.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SVCNET=${SVCNET:-$ROOT/build/svcnet}
 ID=${SVCN_TEST_ID:-$$}
 NS=svcn-eb-$ID
+NSC=svcn-ebc-$ID
 CG=/sys/fs/cgroup/unified/svcnet-test-$ID
 PIN=/sys/fs/bpf/svcnet-test-$ID
 
@@ -38,13 +41,22 @@ if [ "${1:-}" != --inner ]; then
 		rm -rf "$PIN" 2>/dev/null
 		rmdir "$CG" 2>/dev/null
 		ip netns del "$NS" 2>/dev/null
+		ip netns del "$NSC" 2>/dev/null
 	}
 	trap teardown EXIT
 	ip -n "$NS" link set lo up
+	# The outside client: its own namespace, a veth pair to the node's, nothing else.
+	ip netns add "$NSC" || { echo "FAIL: ip netns add"; exit 1; }
+	ip -n "$NS" link add eb0 type veth peer name eb1 netns "$NSC"
+	ip -n "$NS" addr add 192.168.77.1/24 dev eb0
+	ip -n "$NSC" addr add 192.168.77.2/24 dev eb1
+	ip -n "$NS" link set eb0 up
+	ip -n "$NSC" link set eb1 up
+	ip -n "$NSC" link set lo up
 	for i in 1 2 3; do ip -n "$NS" addr add "10.244.$i.2/32" dev lo; done
 	# nsenter, not ip netns exec: that one mounts a new /sys, hiding the
 	# cgroup2 and bpf file systems the test needs.
-	SVCN_TEST_ID=$ID timeout 300 nsenter --net=/run/netns/"$NS" bash "$0" --inner
+	SVCN_TEST_ID=$ID NSC=$NSC timeout 300 nsenter --net=/run/netns/"$NS" bash "$0" --inner
 	exit $?
 fi
 
@@ -140,6 +152,12 @@ slice web-1 web 8080 TCP $BE
 svc udp $UVIP 53 UDP
 slice udp-1 udp 5353 UDP $BE
 svc empty 10.96.100.12 80 TCP
+kubectl apply -f - >/dev/null <<EOS
+{"apiVersion":"v1","kind":"Service","metadata":{"name":"np","namespace":"default"},
+ "spec":{"type":"NodePort","clusterIP":"10.96.100.13",
+ "ports":[{"name":"p","port":81,"nodePort":30081,"protocol":"TCP"}]}}
+EOS
+slice np-1 np 8080 TCP $BE
 
 PLOG=$TMP/proxy.log
 LOGS+=("$PLOG")
@@ -172,6 +190,13 @@ expect_match "getpeername shows the Service address" "^b[123] $VIP:80\$" "$(clie
 expect_eq "no NAT rule for the clusterIP (iptables-save, nft)" "0 0" \
 	"$(iptables-save 2>/dev/null | grep -c 10.96.100) $(nft list ruleset 2>/dev/null | grep -c 10.96.100)"
 
+outside() { ip netns exec "$NSC" socat -T2 - TCP:192.168.77.1:30081,connect-timeout=2 </dev/null 2>&1; }
+out=$(for _ in $(seq 1 12); do outside; done | sort -u | xargs)
+expect_eq "a NodePort answers a client in another namespace, on every backend" "b1 b2 b3" "$out"
+nft=$(nft list table ip svcnet 2>/dev/null)
+expect_match "... through the nftables table the mode installs" 'tcp \. 30081 : goto nppick-3' "$nft"
+expect_eq "... which holds no clusterIP" 0 "$(grep -c '10\.96\.' <<<"$nft")"
+
 expect_match "connected UDP reaches a backend; the peer is the Service" "^u[123] $UVIP:53\$" \
 	"$(client udpc $UVIP 53)"
 out=$(client udpu $UVIP 53 12)
@@ -198,7 +223,7 @@ expect_eq "a not-ready backend stops being chosen within 1 s" "b1 b3" \
 	"$(client tcp $VIP 80 30 | sort -u | xargs)"
 
 metrics=$(curl -s http://127.0.0.1:10249/metrics)
-expect_match "metrics: Services in the map" 'svcnet_proxy_ebpf_services 3' "$metrics"
+expect_match "metrics: Services in the map" 'svcnet_proxy_ebpf_services 4' "$metrics"
 
 # Maglev: clients (by source port) keep their backend when another one goes.
 kill -TERM $PROXY
@@ -229,6 +254,7 @@ wait $PROXY 2>/dev/null
 SVCNET_BPF_PIN_DIR=$PIN "$SVCNET" proxy --cleanup --mode ebpf >>"$PLOG" 2>&1
 expect_eq "--cleanup detaches every program" 0 "$(bpftool cgroup show "$CG" 2>/dev/null | grep -c svcnet_)"
 expect_eq "--cleanup removes the pinned maps" no "$([ -e "$PIN" ] && echo yes || echo no)"
+expect_eq "--cleanup removes the nftables tables" 0 "$(nft list tables 2>/dev/null | grep -c svcnet)"
 if [ "$FAILED" != 0 ]; then
 	echo "--- proxy log"
 	tail -40 "$PLOG"

@@ -152,6 +152,46 @@ static void test_big_n_goes_full(void **state)
 	free(o.picks);
 }
 
+/* For the ebpf mode: outside addresses only, no clusterIP, no Service range. */
+static void test_external_only(void **state)
+{
+	struct svcmap_endpoint e1[2], e2[2], e3[2];
+	struct svcmap_port ports[2] = {
+	    entry("default/np:p", "10.96.0.10", 2, e1, 8080),
+	    entry("default/plain:p", "10.96.0.11", 2, e2, 8080),
+	};
+	ports[0].node_port = 30080;
+	ports[0].external_eps = e1;
+	ports[0].n_external_eps = 2;
+	ports[0].affinity_client_ip = true;
+	struct ip_addr lb = ip("192.0.2.10");
+	ports[0].lb_ips = &lb;
+	ports[0].n_lb_ips = 1;
+	struct svcmap m = {.ports = ports, .n_ports = 2};
+	struct nft_opts o = {.family = IP_V4, .external_only = true};
+	char *t = nft_text_full(&m, &o);
+	assert_non_null(strstr(t, "tcp . 30080 : goto nppick-2"));
+	assert_non_null(strstr(t, "192.0.2.10 . tcp . 80 : goto extpick-2"));
+	assert_null(strstr(t, "10.96.0.10 . tcp"));
+	assert_null(strstr(t, "10.96.0.11"));
+	assert_null(strstr(t, "add element ip svcnet cluster_ips"));
+	assert_null(strstr(t, "@aff-")); /* affinity is the programs' */
+	free(t);
+	/* A change of a Service without outside addresses writes nothing. */
+	struct svcmap_port q = entry("default/plain:p", "10.96.0.11", 1, e3, 8080);
+	struct svcmap_port ports2[2] = {ports[0], q};
+	struct svcmap m2 = {.ports = ports2, .n_ports = 2};
+	assert_null(nft_text_partial(&m, &m2, &o));
+	/* The NodePort's endpoints change: its elements only. */
+	ports2[0].n_external_eps = 1;
+	t = nft_text_partial(&m, &m2, &o);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "tcp . 30080 : goto nppick-1"));
+	assert_null(strstr(t, "10.96.0.1"));
+	free(t);
+	free(o.picks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +200,7 @@ int main(void)
 	    cmocka_unit_test(test_partial),
 	    cmocka_unit_test(test_affinity),
 	    cmocka_unit_test(test_big_n_goes_full),
+	    cmocka_unit_test(test_external_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,9 @@ struct ebpf_state {
 	uint32_t *free_ids;
 	size_t n_free, cap_free;
 	unsigned long map_updates;
+	/* The nftables mode for NodePorts, externalIPs and LB IPs (may be NULL). */
+	const struct proxy_mode_ops *ext;
+	void *ext_state;
 	/* When the programs could not be loaded: the mode that serves instead. */
 	const struct proxy_mode_ops *fallback;
 	void *fallback_state;
