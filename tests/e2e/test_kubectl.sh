@@ -64,6 +64,14 @@ expect_match "json patch" "patched" "$out"
 expect_eq "patches applied" "web ClientIP 8443" \
 	"$(k get svc my-service -o jsonpath='{.metadata.labels.tier} {.spec.sessionAffinity} {.spec.ports[0].port}')"
 
+# Ports merge by port (their patchMergeKey): apply of a protocol change replaces it.
+proto_svc() { printf 'apiVersion: v1\nkind: Service\nmetadata: {name: dns-proto}\nspec:\n  ports: [{name: dns, port: 53, protocol: %s}]\n' "$1"; }
+proto_svc TCP | k apply -f - >/dev/null 2>&1
+out=$(proto_svc UDP | k apply -f - 2>&1)
+expect_match "apply of a port's protocol change" "service/dns-proto configured" "$out"
+expect_eq "... leaves one port with the new protocol" "53/UDP " \
+	"$(k get svc dns-proto -o jsonpath='{range .spec.ports[*]}{.port}/{.protocol} {end}')"
+
 k create service clusterip other --tcp=8080:80 >/dev/null 2>&1
 out=$(k get svc -l tier=web -o name 2>&1)
 expect_eq "label selector on list" "service/my-service" "$out"

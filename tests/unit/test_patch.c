@@ -318,9 +318,26 @@ static const struct pcase smp_protocol_cases[] = {
     {"missing protocol is TCP", DNS2, "{'spec':{'ports':[{'port':53,'targetPort':5353}]}}",
      "{'spec':{'ports':[{'name':'dns-tcp','port':53,'protocol':'TCP','targetPort':5353},"
      "{'name':'dns','port':53,'protocol':'UDP','targetPort':53}]}}"},
-    {"new protocol on same port is added", "{'spec':{'ports':[{'port':53,'protocol':'TCP'}]}}",
+    {"a new protocol on the same port replaces the protocol",
+     "{'spec':{'ports':[{'port':53,'protocol':'TCP'}]}}",
      "{'spec':{'ports':[{'port':53,'protocol':'UDP'}]}}",
-     "{'spec':{'ports':[{'port':53,'protocol':'UDP'},{'port':53,'protocol':'TCP'}]}}"},
+     "{'spec':{'ports':[{'port':53,'protocol':'UDP'}]}}"},
+    {"a protocol change keeps the entry's other fields",
+     "{'spec':{'ports':[{'name':'dns','port':53,'protocol':'TCP','targetPort':5353},"
+     "{'name':'web','port':80,'protocol':'TCP','targetPort':8080}]}}",
+     "{'spec':{'$setElementOrder/ports':[{'port':53},{'port':80}],"
+     "'ports':[{'port':53,'protocol':'UDP'}]}}",
+     "{'spec':{'ports':[{'name':'dns','port':53,'protocol':'UDP','targetPort':5353},"
+     "{'name':'web','port':80,'protocol':'TCP','targetPort':8080}]}}"},
+    {"a third protocol goes to the first entry of the port", DNS2,
+     "{'spec':{'ports':[{'port':53,'protocol':'SCTP'}]}}",
+     "{'spec':{'ports':[{'name':'dns-tcp','port':53,'protocol':'SCTP','targetPort':53},"
+     "{'name':'dns','port':53,'protocol':'UDP','targetPort':53}]}}"},
+    {"container port protocol replaced",
+     "{'spec':{'containers':[{'name':'a','ports':[{'containerPort':53,'protocol':'TCP'}]}]}}",
+     "{'spec':{'containers':[{'name':'a','ports':[{'containerPort':53,'protocol':'UDP'}]}]}}",
+     "{'spec':{'containers':[{'name':'a','ports':[{'containerPort':53,'protocol':'UDP'}]}]}}", NULL,
+     "Pod"},
     {"UDP-only port edited without protocol",
      "{'spec':{'ports':[{'port':53,'protocol':'UDP','targetPort':53}]}}",
      "{'spec':{'ports':[{'port':53,'targetPort':5353}]}}",

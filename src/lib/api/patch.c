@@ -624,17 +624,25 @@ static long list_index(const struct field_meta *m, const json_t *list, const jso
 	return -1;
 }
 
-/* The element of list a patch element merges into: strict first, then loose. */
+/*
+ * The element of list a patch element merges into. The patchMergeKey of a
+ * port list is the port alone, so kube-apiserver merges {port: 53, protocol:
+ * UDP} into the first entry of port 53, changing its protocol. When the list
+ * holds the same port under several protocols, the entry of the patch's
+ * protocol is taken first, so that one of them can be edited without
+ * touching the other.
+ */
 static long find_match(const struct field_meta *m, const json_t *list, const json_t *el)
 {
-	bool given;
 	for (size_t i = 0; i < json_array_size(list); i++)
 		if (key_match(m, json_array_get(list, i), el, false))
 			return (long)i;
-	if (m->flags & F_PROTO) {
-		protocol_of(el, &given);
-		if (!given)
-			return list_index(m, list, el);
+	if (!(m->flags & F_PROTO))
+		return -1;
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *k = json_object_get(json_array_get(list, i), m->key);
+		if (k && value_equal(k, json_object_get(el, m->key)))
+			return (long)i;
 	}
 	return -1;
 }
