@@ -238,10 +238,9 @@ int agent_node_heartbeat(struct agent *a);
 bool agent_node_alone(struct agent *a);
 
 /*
- * Binds the unscheduled pod obj to this node: a pods/binding when the API
- * server has it, else by re-creating the pod with spec.nodeName set (the
- * API server refuses a change of spec.nodeName). Returns 0 or a negative
- * errno.
+ * Binds the unscheduled pod obj (borrowed) to this node with a POST of
+ * pods/NAME/binding. Returns 0 when it is bound, or needs no binding any
+ * more (gone, bound elsewhere: 404, 409); -EIO when it should be retried.
  */
 int agent_bind(struct agent *a, const json_t *obj);
 

@@ -123,8 +123,8 @@ static void sync_key(struct agent *a, const char *key)
 		sync_bound(a, key, obj);
 	} else if ((obj = informer_get(a->unscheduled, ns, name))) {
 		if (!json_object_get(json_object_get(obj, "metadata"), "deletionTimestamp") &&
-		    agent_node_alone(a))
-			agent_bind(a, obj);
+		    agent_node_alone(a) && agent_bind(a, obj) < 0)
+			workqueue_retry(a->q, key);
 	} else if (find_pod(a, key, NULL)) {
 		log_info("agent", "pod %s: removed from the API, stopping it", key);
 		drop_pod(a, key, true);

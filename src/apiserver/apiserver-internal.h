@@ -53,7 +53,7 @@ struct req {
 	const struct api_resource *res;
 	char *ns;	  /* NULL for cluster scope or all namespaces */
 	char *name;	  /* NULL for collections */
-	char *sub;	  /* "status" or NULL */
+	char *sub;	  /* "status", "finalize", "binding" or NULL */
 	const char *verb; /* for metrics: get list watch create update patch delete ... */
 	const struct auth_user *user; /* with --token-file: who is asking */
 
@@ -134,3 +134,6 @@ void rest_update(struct req *r);
 void rest_patch(struct req *r);
 void rest_delete(struct req *r);
 void rest_delete_collection(struct req *r);
+
+/* rest_binding.c: POST pods/NAME/binding sets the pod's spec.nodeName once. */
+void rest_bind(struct req *r);

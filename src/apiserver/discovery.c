@@ -32,6 +32,11 @@ static json_t *resource_list(const char *group, const char *version)
 		if (r->categories)
 			json_object_set_new(e, "categories", string_array(r->categories));
 		json_array_append_new(list, e);
+		if (!strcmp(r->kind, "Pod")) /* served by rest_binding.c */
+			json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:s, s:[s]}", "name",
+							      "pods/binding", "singularName", "",
+							      "namespaced", true, "kind", "Binding",
+							      "verbs", "create"));
 		if (r->has_status) {
 			char *name = xasprintf("%s/status", r->plural);
 			json_array_append_new(

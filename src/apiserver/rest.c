@@ -279,6 +279,12 @@ out:
 	free(start);
 }
 
+static void reply_not_allowed(struct req *r)
+{
+	reply_status(r, 405, "MethodNotAllowed",
+		     "the server does not allow this method on the requested resource");
+}
+
 void rest_handle(struct req *r)
 {
 	const char *m = r->method;
@@ -294,7 +300,14 @@ void rest_handle(struct req *r)
 			     "the server could not find the requested resource");
 		return;
 	}
-	if (!strcmp(m, "GET")) {
+	bool binding = r->sub && !strcmp(r->sub, "binding"); /* serves create only */
+	if (binding && !strcmp(m, "POST")) {
+		r->verb = "create";
+		rest_bind(r);
+	} else if (binding) {
+		r->verb = "other";
+		reply_not_allowed(r);
+	} else if (!strcmp(m, "GET")) {
 		r->verb = r->name ? "get" : "list";
 		r->name ? do_get(r) : do_list(r);
 	} else if (!strcmp(m, "POST") && !r->name) {
@@ -311,8 +324,6 @@ void rest_handle(struct req *r)
 		r->name ? rest_delete(r) : rest_delete_collection(r);
 	} else {
 		r->verb = "other";
-		reply_status(r, 405, "MethodNotAllowed",
-			     "the server does not allow this method on "
-			     "the requested resource");
+		reply_not_allowed(r);
 	}
 }

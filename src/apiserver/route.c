@@ -3,6 +3,8 @@
  *   /api/v1/RESOURCE[/NAME[/SUB]]                     cluster scope or all namespaces
  *   /api/v1/namespaces/NS/RESOURCE[/NAME[/SUB]]
  *   /apis/GROUP/VERSION/... likewise
+ * SUB is "status" where the kind has one, "finalize" for a namespace and
+ * "binding" for a pod.
  */
 #include "apiserver/apiserver-internal.h"
 
@@ -47,7 +49,8 @@ static int route_rest(struct req *r, char **s, int n, const char *group, const c
 		r->name = strdup(s[1]);
 	if (n == 3) {
 		bool ok = (!strcmp(s[2], "status") && r->res->has_status) ||
-			  (r->res == ns_res && !strcmp(s[2], "finalize"));
+			  (r->res == ns_res && !strcmp(s[2], "finalize")) ||
+			  (!strcmp(s[2], "binding") && !strcmp(r->res->kind, "Pod"));
 		if (!ok)
 			return -ENOENT;
 		r->sub = strdup(s[2]);

@@ -125,6 +125,37 @@ expect_eq "create an EndpointSlice" s1 "$(jq -r .metadata.name <<<"$out")"
 out=$(post "$SERVER/api/v1/namespaces/default/endpoints" '{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"p1"},"subsets":[{"addresses":[{"ip":"999.1.1.1"}],"ports":[{"port":80}]}]}')
 expect_eq "an Endpoints address that is not an IP is 422" 422 "$(jq -r .code <<<"$out")"
 
+# pods/binding: sets spec.nodeName once; 409 when bound, 404 for no pod, 422 without a target.
+post "$NS/pods" '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"b1"},"spec":{"containers":[{"name":"c","image":"x"}]}}' >/dev/null
+uid=$(curl -s "$NS/pods/b1" | jq -r .metadata.uid)
+bind() {
+	curl -s -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' "$NS/pods/$1/binding" --data \
+		"{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":\"$1\"${3:-}},\"target\":$2}"
+}
+out=$(bind b1 '{"kind":"Node","name":"node-a"}' ',"annotations":{"bound-by":"test"}')
+expect_eq "a binding is 201 with a Status Success" "201 Success 201" \
+	"$(tail -1 <<<"$out") $(head -1 <<<"$out" | jq -r '"\(.status) \(.code)"')"
+expect_eq "... sets nodeName, the annotations and PodScheduled, same pod" "node-a test True $uid" \
+	"$(curl -s "$NS/pods/b1" | jq -r '[.spec.nodeName, .metadata.annotations["bound-by"],
+	   (.status.conditions[] | select(.type=="PodScheduled") | .status), .metadata.uid] | join(" ")')"
+out=$(bind b1 '{"kind":"Node","name":"node-b"}' | head -1)
+expect_eq "binding a bound pod is 409 Conflict" \
+	'409 Operation cannot be fulfilled on pods/binding "b1": pod b1 is already assigned to node "node-a"' \
+	"$(jq -r '"\(.code) \(.message)"' <<<"$out")"
+expect_eq "binding a missing pod is 404" '404 pods "nosuch" not found' \
+	"$(bind nosuch '{"name":"node-a"}' | head -1 | jq -r '"\(.code) \(.message)"')"
+out=$(bind b1 '{"kind":"Pod"}' | head -1)
+expect_eq "a binding without a node is 422 Invalid with the fields" \
+	"422 Invalid target.kind,target.name" \
+	"$(jq -r '"\(.code) \(.reason) \([.details.causes[].field] | join(","))"' <<<"$out")"
+expect_eq "a binding of another pod's name is 400" 400 \
+	"$(curl -s -X POST -H 'Content-Type: application/json' "$NS/pods/b1/binding" \
+		--data '{"kind":"Binding","metadata":{"name":"b2"},"target":{"name":"n"}}' | jq -r .code)"
+expect_eq "GET of pods/binding is 405" 405 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$NS/pods/b1/binding")"
+expect_eq "discovery lists pods/binding with verb create" "Binding create" \
+	"$(curl -s "$SERVER/api/v1" | jq -r '.resources[] | select(.name=="pods/binding") | "\(.kind) \(.verbs | join(","))"')"
+
 # A resourceVersion older than the watch cache gets an ERROR event with 410 Gone.
 start_apiserver "$TMP/data2" --watch-cache-size 100 || fail "start a second API server"
 NS=$SERVER/api/v1/namespaces/default

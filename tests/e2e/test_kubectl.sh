@@ -167,6 +167,12 @@ expect_match "watch shows the deletion" "^DELETED +other +ClusterIP" "$out"
 k run web --image=nginx --restart=Never --labels=app=web >/dev/null 2>&1
 out=$(k get pods 2>&1)
 expect_match "get pods prints READY and STATUS" "^web +0/1 +Pending +0 +[0-9]+s" "$out"
+out=$(k create --raw /api/v1/namespaces/default/pods/web/binding -f - 2>&1 <<'JSON'
+{"apiVersion":"v1","kind":"Binding","metadata":{"name":"web"},"target":{"kind":"Node","name":"node-1"}}
+JSON
+)
+expect_match "kubectl create --raw of a pods/binding succeeds" '"status": ?"Success"' "$out"
+expect_eq "... and binds the pod" node-1 "$(k get pod web -o jsonpath='{.spec.nodeName}')"
 k apply -f - >/dev/null 2>&1 <<'YAML'
 apiVersion: v1
 kind: Node

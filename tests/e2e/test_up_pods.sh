@@ -117,6 +117,15 @@ expect_eq "svcnet up made kube-system/kube-dns at 10.96.0.10" 10.96.0.10 \
 expect_eq "... and default/kubernetes at 10.96.0.1" 10.96.0.1 \
 	"$(api "$SERVER/api/v1/namespaces/default/services/kubernetes" | jq -r .spec.clusterIP)"
 
+# A pod created without a node: the agent binds it with pods/binding (the same pod, not a copy).
+post "/api/v1/namespaces/$PODNS/pods" '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"unbound"},
+  "spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"svcnet/local","command":["true"]}]}}' >/dev/null
+UNBOUND_UID=$(api "$SERVER/api/v1/namespaces/$PODNS/pods/unbound" | jq -r .metadata.uid)
+bound_here() {
+	[ "$(api "$SERVER/api/v1/namespaces/$PODNS/pods/unbound" | jq -r '"\(.spec.nodeName) \(.metadata.uid)"')" = "machine $UNBOUND_UID" ]
+}
+check "a pod without a node is bound to the only node through pods/binding" wait_for 20 bound_here
+
 # The client pod: by DNS name, by ClusterIP, by the environment variables.
 "$SVCNET" run client --server "$SERVER" --namespace "$PODNS" --restart Never -- sh -c '
 	echo "dns $(curl -s -m 5 http://web/)"
