@@ -2,10 +2,14 @@
 # DNS benchmark: 10,000 Services (A + SRV each) served by svcnet dns, fed
 # through a real API server, and by Knot DNS from a zone file holding the same
 # records, both on loopback, loaded the same way by dnsperf one after the
-# other. Prints queries/s, average and p99 latency, server RSS, and the ratios
-# svcnet / Knot.
+# other. Prints queries/s, average and p99 latency, server memory (VmRSS once
+# the records are loaded and after the load, and the peak VmHWM), and the
+# ratios svcnet / Knot.
 #
 # usage: bench/dns.sh [-n SERVICES] [-l SECONDS] [-c CLIENTS] [-q OUTSTANDING]
+#
+# SVCNET=PATH runs that binary instead of building build/svcnet (to compare
+# two builds; copy a binary aside first, as a build replaces it).
 #
 # Needs the Debian packages dnsperf and knot (installed when missing and run
 # as root). Everything runs on 127.0.0.1 in a throwaway folder.
@@ -37,11 +41,13 @@ for tool in dnsperf:dnsperf knotd:knot curl:curl jq:jq; do
 		fi
 	fi
 done
-if ! make -j2 build/svcnet >/dev/null 2>&1 && [ ! -x build/svcnet ]; then
+if [ -n "${SVCNET:-}" ]; then
+	SVCNET=$(realpath "$SVCNET")
+elif ! make -j2 build/svcnet >/dev/null 2>&1 && [ ! -x build/svcnet ]; then
 	echo "dns.sh: make failed and there is no build/svcnet" >&2
 	exit 1
 fi
-SVCNET=$PWD/build/svcnet
+SVCNET=${SVCNET:-$PWD/build/svcnet}
 TMP=$(mktemp -d /tmp/svcnet-bench-dns.XXXXXX)
 PIDS=()
 cleanup() {
@@ -132,10 +138,18 @@ a=$(dig @127.0.0.1 -p "$svcport" +short s1.bench.svc.cluster.local)
 b=$(dig @127.0.0.1 -p "$knotport" +short s1.bench.svc.cluster.local)
 [ -n "$a" ] && [ "$a" = "$b" ] || { echo "dns.sh: the servers disagree on s1: '$a' vs '$b'" >&2; exit 1; }
 
-# run NAME PORT PID: qps and average latency from a full run, p99 from a
-# short verbose run (dnsperf prints every answer's latency there), RSS after.
+# mem PID: "VmRSS VmHWM" of the process, in kB.
+mem() {
+	awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { print r, h }' "/proc/$1/status"
+}
+read -r svc_loaded _ < <(mem "$SVCPID")
+read -r knot_loaded _ < <(mem "$KNOTPID")
+
+# run NAME PORT PID LOADED: qps and average latency from a full run, p99 from
+# a short verbose run (dnsperf prints every answer's latency there), RSS
+# after and peak RSS.
 run() {
-	local out qps avg p99 rss
+	local out qps avg p99 rss hwm
 	out=$(dnsperf -s 127.0.0.1 -p "$2" -d "$TMP/queries" -c "$clients" -q "$outstanding" -l "$secs" 2>&1)
 	qps=$(sed -n 's/.*Queries per second: *\([0-9.]*\).*/\1/p' <<<"$out")
 	avg=$(sed -n 's/.*Average Latency (s): *\([0-9.]*\).*/\1/p' <<<"$out")
@@ -143,21 +157,24 @@ run() {
 	p99=$(dnsperf -s 127.0.0.1 -p "$2" -d "$TMP/queries" -c "$clients" -q "$outstanding" -l 5 -v 2>/dev/null |
 		awk '$1 == ">" && NF >= 5 { print $NF }' | sort -g |
 		awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; print v[i] }')
-	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$3/status")
-	echo "$1 $qps $avg $p99 $rss $lost"
+	read -r rss hwm < <(mem "$3")
+	echo "$1 $qps $avg $p99 $4 $rss $hwm $lost"
 }
 echo "dnsperf -c $clients -q $outstanding -l $secs against each server..." >&2
-r1=$(run svcnet "$svcport" "$SVCPID")
-r2=$(run knot "$knotport" "$KNOTPID")
+r1=$(run svcnet "$svcport" "$SVCPID" "$svc_loaded")
+r2=$(run knot "$knotport" "$KNOTPID" "$knot_loaded")
 
-printf '\n%-8s %12s %14s %14s %10s %8s\n' server "queries/s" "avg latency" "p99 latency" "RSS" lost
+printf '\n%-8s %12s %14s %14s %12s %10s %10s %8s\n' server "queries/s" "avg latency" \
+	"p99 latency" "RSS loaded" "RSS after" "peak RSS" lost
 for r in "$r1" "$r2"; do
-	read -r name qps avg p99 rss lost <<<"$r"
-	printf '%-8s %12.0f %11.3f ms %11.3f ms %7.1f MB %8s\n' "$name" "$qps" \
-		"$(echo "$avg * 1000" | bc -l)" "$(echo "${p99:-0} * 1000" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$lost"
+	read -r name qps avg p99 loaded rss hwm lost <<<"$r"
+	printf '%-8s %12.0f %11.3f ms %11.3f ms %9.1f MB %7.1f MB %7.1f MB %8s\n' "$name" "$qps" \
+		"$(echo "$avg * 1000" | bc -l)" "$(echo "${p99:-0} * 1000" | bc -l)" \
+		"$(echo "$loaded / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
+		"$(echo "$hwm / 1024" | bc -l)" "$lost"
 done
-read -r _ q1 a1 p1 m1 _ <<<"$r1"
-read -r _ q2 a2 p2 m2 _ <<<"$r2"
+read -r _ q1 a1 p1 _ m1 _ <<<"$r1"
+read -r _ q2 a2 p2 _ m2 _ <<<"$r2"
 printf '\nsvcnet / knot: queries/s %.2fx, avg latency %.2fx, p99 latency %.2fx, RSS %.2fx\n' \
 	"$(echo "$q1 / $q2" | bc -l)" "$(echo "$a1 / $a2" | bc -l)" \
 	"$(echo "${p1:-0} / ${p2:-1}" | bc -l)" "$(echo "$m1 / $m2" | bc -l)"
