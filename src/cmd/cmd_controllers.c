@@ -1,6 +1,7 @@
 /* svcnet controllers: the flags, then controllers_start until SIGTERM. */
 #include "base/log.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "controllers/controllers.h"
 
 #include <getopt.h>
@@ -69,13 +70,14 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* A Go duration ("15s", "500ms") into *ms; -1 with a message when it is not one. */
+/* --flag: a duration of 1 ms to a day into *ms; -1 after a message when not one. */
 static long duration(const char *flag, const char *s, int *ms)
 {
-	if (leader_parse_duration(s, ms) == 0)
-		return 0;
-	fprintf(stderr, "svcnet: --%s %s: expected a duration such as 15s or 500ms\n", flag, s);
-	return -1;
+	long v;
+	if (flag_duration(flag, s, 1, 24 * 3600 * 1000L, &v) < 0)
+		return -1;
+	*ms = (int)v;
+	return 0;
 }
 
 /* --leader-elect, --leader-elect=true|false; -1 with a message otherwise. */

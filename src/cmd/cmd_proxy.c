@@ -2,9 +2,9 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "cmd/commands.h"
+#include "cmd/flags.h"
 #include "proxy/proxy.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,54 +81,14 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/*
- * Parses a Go-style duration ("250ms", "1s", "1m30s", "0") into
- * milliseconds. Returns 0 or -EINVAL.
- */
-static int parse_duration_ms(const char *s, unsigned *out)
-{
-	double total = 0;
-	if (!strcmp(s, "0")) {
-		*out = 0;
-		return 0;
-	}
-	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
-		if (end == s || v < 0)
-			return -EINVAL;
-		double unit;
-		if (!strncmp(end, "ms", 2)) {
-			unit = 1;
-			end += 2;
-		} else if (*end == 's') {
-			unit = 1000;
-			end++;
-		} else if (*end == 'm') {
-			unit = 60000;
-			end++;
-		} else if (*end == 'h') {
-			unit = 3600000;
-			end++;
-		} else {
-			return -EINVAL;
-		}
-		total += v * unit;
-		s = end;
-	}
-	if (total > 86400000.0)
-		return -EINVAL;
-	*out = (unsigned)total;
-	return 0;
-}
-
+/* --NAME: a duration of at most a day into *out (ms); -2 after a message when not one. */
 static int duration_flag(const char *name, const char *arg, unsigned *out)
 {
-	if (parse_duration_ms(arg, out) == 0)
-		return 0;
-	fprintf(stderr, "svcnet: --%s %s: expected a duration such as 250ms, 1s or 1m\n", name,
-		arg);
-	return -2;
+	long ms;
+	if (flag_duration(name, arg, 0, 24 * 3600 * 1000L, &ms) < 0)
+		return -2;
+	*out = (unsigned)ms;
+	return 0;
 }
 
 /* Parses the flags into cfg; returns -1 to exit 0 (help), -2 on a bad flag. */

@@ -48,38 +48,6 @@ struct leader {
 
 /* ---- configuration ---- */
 
-int leader_parse_duration(const char *s, int *ms)
-{
-	double total = 0;
-	const char *p = s;
-	if (!s || !*s)
-		return -EINVAL;
-	while (*p) {
-		char *end;
-		double v = strtod(p, &end);
-		if (end == p || v < 0)
-			return -EINVAL;
-		p = end;
-		double unit;
-		if (!strncmp(p, "ms", 2))
-			unit = 1;
-		else if (*p == 's')
-			unit = 1000;
-		else if (*p == 'm')
-			unit = 60000;
-		else if (*p == 'h')
-			unit = 3600000;
-		else
-			return -EINVAL;
-		p += unit == 1 ? 2 : 1;
-		total += v * unit;
-	}
-	if (total < 1 || total > 86400000.0)
-		return -EINVAL;
-	*ms = (int)total;
-	return 0;
-}
-
 void leader_config_defaults(struct leader_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

@@ -30,13 +30,6 @@ struct leader_config {
 	int retry_ms;	       /* 2000 */
 };
 
-/*
- * Parses a Go duration of whole milliseconds or more ("15s", "500ms", "1m",
- * "1m30s") into *ms. Returns 0, or -EINVAL when s is not one or is not
- * positive.
- */
-int leader_parse_duration(const char *s, int *ms) __attribute__((warn_unused_result));
-
 /* Fills cfg with client-go's defaults (enabled, 15 s, 10 s, 2 s). */
 void leader_config_defaults(struct leader_config *cfg);
 

@@ -109,25 +109,6 @@ static void test_next_spec_create(void **state)
 	json_decref(n);
 }
 
-static void test_parse_duration(void **state)
-{
-	(void)state;
-	int ms = 0;
-	assert_int_equal(leader_parse_duration("15s", &ms), 0);
-	assert_int_equal(ms, 15000);
-	assert_int_equal(leader_parse_duration("500ms", &ms), 0);
-	assert_int_equal(ms, 500);
-	assert_int_equal(leader_parse_duration("1m30s", &ms), 0);
-	assert_int_equal(ms, 90000);
-	assert_int_equal(leader_parse_duration("1.5s", &ms), 0);
-	assert_int_equal(ms, 1500);
-	assert_int_equal(leader_parse_duration("15", &ms), -EINVAL);
-	assert_int_equal(leader_parse_duration("", &ms), -EINVAL);
-	assert_int_equal(leader_parse_duration("0s", &ms), -EINVAL);
-	assert_int_equal(leader_parse_duration("-1s", &ms), -EINVAL);
-	assert_int_equal(leader_parse_duration("3x", &ms), -EINVAL);
-}
-
 static void test_config_check(void **state)
 {
 	(void)state;
@@ -160,7 +141,6 @@ int main(void)
 	    cmocka_unit_test(test_next_spec_renew_keeps_acquire),
 	    cmocka_unit_test(test_next_spec_takeover),
 	    cmocka_unit_test(test_next_spec_create),
-	    cmocka_unit_test(test_parse_duration),
 	    cmocka_unit_test(test_config_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
