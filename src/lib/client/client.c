@@ -465,6 +465,48 @@ out:
 	return st;
 }
 
+/*
+ * Lists every page of path, handing each page's items to page and freeing
+ * them before the next page. Returns as kclient_list_all; *out is the first
+ * page without its items. Caller owns *out.
+ */
+int kclient_list_pages(struct kclient *c, const char *path, kclient_page_cb page, void *arg,
+		       json_t **out)
+{
+	json_t *first = NULL, *cur = NULL;
+	char *cont = NULL, *next = NULL;
+	int st = -EIO;
+
+	*out = NULL;
+	for (int n = 0; n < LIST_MAX_PAGES; n++) {
+		st = list_page(c, path, cont, &cur, &next);
+		free(cont);
+		cont = next;
+		if (st != 200) {
+			json_decref(first);
+			*out = st > 0 ? cur : NULL;
+			if (st < 0)
+				json_decref(cur);
+			goto out;
+		}
+		json_t *items = json_object_get(cur, "items");
+		fill_kinds(cur, items);
+		page(items, arg);
+		json_array_clear(items);
+		if (!first)
+			first = cur;
+		else
+			json_decref(cur);
+		cur = NULL;
+		if (!cont)
+			break;
+	}
+	*out = first;
+out:
+	free(cont);
+	return st;
+}
+
 struct watch_ctx {
 	CURL *h;
 	long status;

@@ -113,6 +113,19 @@ int kclient_watch_tick(struct kclient *c, const char *path, kclient_watch_cb cb,
  */
 int kclient_list_all(struct kclient *c, const char *path, json_t **out);
 
+/*
+ * As kclient_list_all, but hands each page's items to page (with kind and
+ * apiVersion set; borrowed, freed when page returns) as the page arrives,
+ * instead of holding the whole collection: memory holds one page at a time.
+ * Returns 200 with *out the list object of the first page, its items
+ * removed (for metadata.resourceVersion), or the failing HTTP status with
+ * *out the Status body, or a negative errno with *out NULL; pages before a
+ * failure have been handed to page. Caller owns *out.
+ */
+typedef void (*kclient_page_cb)(json_t *items, void *arg);
+int kclient_list_pages(struct kclient *c, const char *path, kclient_page_cb page, void *arg,
+		       json_t **out);
+
 /* Percent-escapes s for a query value (selectors). Caller frees. */
 char *kclient_query_escape(const char *s);
 

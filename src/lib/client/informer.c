@@ -3,7 +3,8 @@
  * list's resourceVersion and keeps a cache keyed "namespace/name", as
  * client-go's reflector + shared informer. Only this thread writes the
  * cache (under the lock, so that other threads may read it) and it reads the
- * cache without the lock. Cached objects are immutable jansson references.
+ * cache without the lock. Cached objects are immutable jansson references
+ * (or, in keys-only mode, copies of their resourceVersions).
  */
 #include "client/informer.h"
 
@@ -44,6 +45,8 @@ struct informer {
 	int watch_timeout_s;		 /* 0: random, WATCH_TIMEOUT_S to twice that */
 	informer_transform_fn transform; /* NULL: objects are cached whole */
 	unsigned seed;
+	bool keys_only; /* the cache maps key → resourceVersion (char *) */
+	bool paged;	/* lists are applied page by page */
 };
 
 static int64_t now_ms(void)
@@ -81,9 +84,74 @@ static void set_rv(struct informer *inf, const char *rv)
 	pthread_mutex_unlock(&inf->lock);
 }
 
+/* The resourceVersion of a cached value (an object, or a string when keys_only). */
+static const char *cached_rv(const struct informer *inf, const void *val)
+{
+	return inf->keys_only ? (const char *)val : rv_of(val);
+}
+
+/* Frees a cached value. */
+static void cached_free(const struct informer *inf, void *val)
+{
+	if (inf->keys_only)
+		free(val);
+	else
+		json_decref(val);
+}
+
+/* upsert when keys_only: the cache gets a copy of obj's resourceVersion. */
+static void upsert_key(struct informer *inf, const char *key, json_t *obj)
+{
+	char *rv = xstrdup(rv_of(obj));
+
+	obj = inf->transform ? inf->transform(obj) : json_incref(obj);
+	pthread_mutex_lock(&inf->lock);
+	char *old = strmap_put(&inf->cache, key, rv);
+	pthread_mutex_unlock(&inf->lock);
+	if (old && inf->h.on_update)
+		inf->h.on_update(inf->h.arg, NULL, obj);
+	else if (!old && inf->h.on_add)
+		inf->h.on_add(inf->h.arg, obj);
+	free(old);
+	json_decref(obj);
+}
+
+/* An object holding only the metadata of key ("ns/name" or "name") and rv. */
+static json_t *stub_of(const char *key, const char *rv)
+{
+	const char *slash = strchr(key, '/');
+	json_t *meta = json_pack("{s:s}", "resourceVersion", rv);
+
+	if (slash) {
+		json_object_set_new(meta, "namespace", json_stringn(key, (size_t)(slash - key)));
+		json_object_set_new(meta, "name", json_string(slash + 1));
+	} else {
+		json_object_set_new(meta, "name", json_string(key));
+	}
+	return json_pack("{s:o}", "metadata", meta);
+}
+
+/* remove_key when keys_only: on_delete gets last, or a stub of the key. */
+static void remove_key_only(struct informer *inf, const char *key, const json_t *last)
+{
+	pthread_mutex_lock(&inf->lock);
+	char *old = strmap_del(&inf->cache, key);
+	pthread_mutex_unlock(&inf->lock);
+	if (old && inf->h.on_delete) {
+		json_t *stub = last ? NULL : stub_of(key, old);
+		inf->h.on_delete(inf->h.arg, last ? last : stub);
+		json_decref(stub);
+	}
+	free(old);
+}
+
 /* Stores obj (a new reference is taken) under key and calls on_add/on_update. */
 static void upsert(struct informer *inf, const char *key, json_t *obj)
 {
+	if (inf->keys_only) {
+		upsert_key(inf, key, obj);
+		return;
+	}
 	obj = inf->transform ? inf->transform(obj) : json_incref(obj);
 	pthread_mutex_lock(&inf->lock);
 	json_t *old = strmap_put(&inf->cache, key, obj);
@@ -98,6 +166,10 @@ static void upsert(struct informer *inf, const char *key, json_t *obj)
 /* Removes key and calls on_delete with last (or the cached object when NULL). */
 static void remove_key(struct informer *inf, const char *key, const json_t *last)
 {
+	if (inf->keys_only) {
+		remove_key_only(inf, key, last);
+		return;
+	}
 	pthread_mutex_lock(&inf->lock);
 	json_t *old = strmap_del(&inf->cache, key);
 	pthread_mutex_unlock(&inf->lock);
@@ -148,10 +220,9 @@ static void delete_unseen(struct informer *inf, const struct strmap *seen)
 	free(gone);
 }
 
-/* Turns a fresh list into add/update/delete calls against the cache. */
-static void replace(struct informer *inf, json_t *items)
+/* Upserts the items of a list that changed, noting every key in seen. */
+static void apply_items(struct informer *inf, json_t *items, struct strmap *seen)
 {
-	struct strmap seen = STRMAP_INIT;
 	size_t i;
 	json_t *obj;
 
@@ -160,14 +231,60 @@ static void replace(struct informer *inf, json_t *items)
 		char *key = key_of(obj);
 		if (!key)
 			continue;
-		strmap_put(&seen, key, NULL);
-		json_t *old = strmap_get(&inf->cache, key);
-		if (!old || strcmp(rv_of(old), rv_of(obj)) != 0)
+		strmap_put(seen, key, NULL);
+		void *old = strmap_get(&inf->cache, key);
+		if (!old || strcmp(cached_rv(inf, old), rv_of(obj)) != 0)
 			upsert(inf, key, obj);
 		free(key);
 	}
+}
+
+/* Turns a fresh list into add/update/delete calls against the cache. */
+static void replace(struct informer *inf, json_t *items)
+{
+	struct strmap seen = STRMAP_INIT;
+
+	apply_items(inf, items, &seen);
 	delete_unseen(inf, &seen);
 	strmap_clear(&seen);
+}
+
+/* A paged list in progress: the keys seen so far and their count. */
+struct page_ctx {
+	struct informer *inf;
+	struct strmap seen;
+	size_t n;
+};
+
+static void apply_page(json_t *items, void *arg)
+{
+	struct page_ctx *p = arg;
+
+	apply_items(p->inf, items, &p->seen);
+	p->n += json_array_size(items);
+}
+
+/*
+ * Lists url into the cache, page by page or whole. Returns the status as
+ * kclient_list_all, *list the list object (caller frees), *n the items.
+ */
+static int list_into_cache(struct informer *inf, const char *url, json_t **list, size_t *n)
+{
+	if (!inf->paged) {
+		int st = kclient_list_all(inf->c, url, list);
+		json_t *items = json_object_get(*list, "items");
+		if (st == 200)
+			replace(inf, items);
+		*n = json_array_size(items);
+		return st;
+	}
+	struct page_ctx p = {inf, STRMAP_INIT, 0};
+	int st = kclient_list_pages(inf->c, url, apply_page, &p, list);
+	if (st == 200)
+		delete_unseen(inf, &p.seen);
+	strmap_clear(&p.seen);
+	*n = p.n;
+	return st;
 }
 
 /* Lists the collection and syncs the cache. Returns 0 or a negative errno. */
@@ -175,9 +292,10 @@ static int relist(struct informer *inf)
 {
 	char *url = build_url(inf, "");
 	json_t *list = NULL;
+	size_t n = 0;
 	int ret = 0;
 
-	int st = kclient_list_all(inf->c, url, &list);
+	int st = list_into_cache(inf, url, &list, &n);
 	if (st != 200) {
 		const char *msg = json_string_value(json_object_get(list, "message"));
 		log_warn("informer", "list %s: %s", url,
@@ -187,11 +305,8 @@ static int relist(struct informer *inf)
 		ret = st < 0 ? st : -EIO;
 		goto out;
 	}
-	json_t *items = json_object_get(list, "items");
-	replace(inf, items);
 	set_rv(inf, rv_of(list));
-	log_info("informer", "listed %s: %zu objects at resourceVersion %s", inf->path,
-		 json_array_size(items), inf->rv);
+	log_info("informer", "listed %s: %zu objects at resourceVersion %s", inf->path, n, inf->rv);
 	if (!inf->synced) {
 		pthread_mutex_lock(&inf->lock);
 		inf->synced = true;
@@ -215,7 +330,7 @@ static void resync_tick(void *arg)
 {
 	struct informer *inf = arg;
 
-	if (inf->resync_s <= 0 || now_ms() < inf->next_resync_ms || !inf->synced)
+	if (inf->resync_s <= 0 || now_ms() < inf->next_resync_ms || !inf->synced || inf->keys_only)
 		return;
 	inf->next_resync_ms = now_ms() + (int64_t)inf->resync_s * 1000;
 	size_t pos = 0, n = 0;
@@ -395,9 +510,9 @@ void informer_free(struct informer *inf)
 		pthread_join(inf->thread, NULL);
 	}
 	size_t pos = 0;
-	json_t *obj;
-	while (strmap_next(&inf->cache, &pos, NULL, (void **)&obj))
-		json_decref(obj);
+	void *val;
+	while (strmap_next(&inf->cache, &pos, NULL, &val))
+		cached_free(inf, val);
 	strmap_clear(&inf->cache);
 	pthread_cond_destroy(&inf->cond);
 	pthread_mutex_destroy(&inf->lock);
@@ -449,8 +564,22 @@ void informer_set_transform(struct informer *inf, informer_transform_fn fn)
 	inf->transform = fn;
 }
 
+/* Keeps only keys and resourceVersions in the cache; call before informer_start. */
+void informer_set_keys_only(struct informer *inf)
+{
+	inf->keys_only = true;
+}
+
+/* Applies lists page by page; call before informer_start. */
+void informer_set_paged_list(struct informer *inf)
+{
+	inf->paged = true;
+}
+
 json_t *informer_get(struct informer *inf, const char *ns, const char *name)
 {
+	if (inf->keys_only)
+		return NULL;
 	char *key = ns && *ns ? xasprintf("%s/%s", ns, name) : xstrdup(name);
 
 	pthread_mutex_lock(&inf->lock);
@@ -466,6 +595,8 @@ void informer_foreach(struct informer *inf, void (*fn)(const json_t *obj, void *
 	size_t pos = 0;
 	json_t *obj;
 
+	if (inf->keys_only)
+		return;
 	pthread_mutex_lock(&inf->lock);
 	while (strmap_next(&inf->cache, &pos, NULL, (void **)&obj))
 		fn(obj, arg);

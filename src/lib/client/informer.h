@@ -52,6 +52,27 @@ void informer_set_watch_timeout(struct informer *inf, int seconds);
 typedef json_t *(*informer_transform_fn)(const json_t *obj);
 void informer_set_transform(struct informer *inf, informer_transform_fn fn);
 
+/*
+ * Makes the cache keep only each object's key and resourceVersion, for a
+ * component that turns every object into a compact form of its own as it
+ * arrives and keeps no JSON (the DNS server). Handlers still see every
+ * object (transformed, when a transform is set), with these differences:
+ * on_update's old is NULL; on_delete gets the watch event's object, or, for
+ * an object a re-list no longer returns, a stub holding only
+ * metadata.namespace, name and resourceVersion; informer_get returns NULL,
+ * informer_foreach calls nothing and there is no resync. Set before start.
+ */
+void informer_set_keys_only(struct informer *inf);
+/*
+ * Makes each list apply its pages as they arrive (kclient_list_pages), so
+ * that no more than one page of JSON is decoded at a time, instead of
+ * decoding the whole collection before the first handler runs. Handlers may
+ * then see part of a re-list before a later page fails (the informer lists
+ * again after its backoff); deletions and on_synced come after the last
+ * page. Set before start.
+ */
+void informer_set_paged_list(struct informer *inf);
+
 /* Starts the informer's thread. Returns 0 or a negative errno. */
 int informer_start(struct informer *inf);
 /* Stops the thread (waits for it) and frees the informer and its cache. */
