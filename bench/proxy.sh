@@ -3,7 +3,11 @@
 # TCP (iperf3) through svcnet's userspace proxy and through HAProxy
 # (mode tcp, one thread) to the same nginx and iperf3 servers, side by side
 # with the servers reached directly. Prints requests/s, p99 latency, Gbit/s,
-# the proxy's CPU and the ratio svcnet / HAProxy.
+# the proxy's CPU and the ratio svcnet / HAProxy. Then connections per
+# second (wrk, Connection: close: one TCP connection per request) to the
+# clusterIP through each kernel mode (iptables, nftables, ebpf) against the
+# server reached directly, with the ratio mode / direct. The ebpf mode's
+# programs attach to a child cgroup the script creates; wrk joins it.
 #
 # usage: bench/proxy.sh [-d SECONDS] [-c CONNECTIONS]     # defaults: 10, 50
 #
@@ -39,7 +43,8 @@ if [ "${1:-}" != --inner ] && [ -z "${PROXY_BENCH_INNER:-}" ]; then
 	ip -n "$NS" link add svc0 type veth peer name svc0p
 	ip -n "$NS" link set svc0 up
 	ip -n "$NS" route add 10.96.0.0/12 dev svc0
-	PROXY_BENCH_INNER=1 ip netns exec "$NS" bash "$0" -d "$dur" -c "$conns"
+	# nsenter, not ip netns exec: that one mounts a new /sys, hiding cgroup2 and bpffs.
+	PROXY_BENCH_INNER=1 nsenter --net=/run/netns/"$NS" bash "$0" -d "$dur" -c "$conns"
 	exit $?
 fi
 
@@ -166,3 +171,43 @@ printf '%-28s %12s %12s %12s\n' "Connection: close p99" "$d_cl99" "$h_cl99" "$s_
 printf '%-28s %12s %11s%% %11s%%\n' "Connection: close proxy CPU" "" "$h_clcpu" "$s_clcpu"
 printf '%-28s %12s %12s %12s %14s\n' "bulk Gbit/s" "$d_bk" "$h_bk" "$s_bk" "$(ratio "$s_bk" "$h_bk")"
 printf '%-28s %12s %11s%% %11s%%\n' "bulk proxy CPU" "" "$h_bkcpu" "$s_bkcpu"
+
+# Kernel modes: connections per second to the clusterIP, one mode at a time.
+kill $SVCNET 2>/dev/null
+wait $SVCNET 2>/dev/null
+CG=/sys/fs/cgroup/unified/svcnet-bench-$$
+export SVCNET_BPF_PIN_DIR=/sys/fs/bpf/svcnet-bench-$$
+mkdir -p "$CG"
+trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; sleep 0.3
+	for p in $(cat "$CG/cgroup.procs" 2>/dev/null); do echo $p >/sys/fs/cgroup/unified/cgroup.procs; done
+	./build/svcnet proxy --cleanup --mode ebpf >/dev/null 2>&1; rmdir "$CG"; rm -rf "$TMP"' EXIT
+# in_cg CMD...: runs CMD inside the test cgroup.
+in_cg() { bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" "$@"; }
+cps() { # WRAPPER URL: connections/s, the client run through WRAPPER (env or in_cg)
+	wrk_out=$("$1" wrk -t1 -c"$conns" -d"${dur}s" -H 'Connection: close' "$2" 2>&1)
+	awk '/Requests\/sec/ {printf "%d", $2}' <<<"$wrk_out"
+}
+printf '\n%-28s %12s %12s %12s\n' "connections/s (close)" "direct" "via mode" "mode/direct"
+for mode in iptables nftables ebpf; do
+	./build/svcnet proxy --server "http://127.0.0.1:$PORT" --mode $mode --cgroup-path "$CG" \
+		--metrics-listen 127.0.0.1:10249 >"$TMP/proxy-$mode.log" 2>&1 &
+	MP=$!
+	PIDS+=($MP)
+	wrap=env
+	[ $mode = ebpf ] && wrap=in_cg
+	ok=
+	for _ in $(seq 1 100); do
+		$wrap curl -fs -o /dev/null -m 1 "http://$VIP/" 2>/dev/null && { ok=1; break; }
+		sleep 0.1
+	done
+	if [ -z "$ok" ]; then
+		printf '%-28s %12s\n' "$mode" "failed: $(tail -1 "$TMP/proxy-$mode.log")"
+	else
+		d=$(cps $wrap http://10.250.0.1:8081/)
+		m=$(cps $wrap http://$VIP/)
+		printf '%-28s %12s %12s %12s\n' "$mode" "$d" "$m" "$(ratio "$m" "$d")"
+	fi
+	kill $MP 2>/dev/null
+	wait $MP 2>/dev/null
+	./build/svcnet proxy --cleanup --mode $mode >/dev/null 2>&1
+done

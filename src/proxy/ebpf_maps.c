@@ -3,7 +3,10 @@
  * clusterIP:port of TCP and UDP Service ports, its endpoints in backend
  * slots 0..n-1 and, with Maglev, a lookup table of slots. Only what the
  * diff names is written; a slot change is ordered so that a connect never
- * sees a count beyond the slots written.
+ * sees a count beyond the slots written: each sync writes all backend slots
+ * and Maglev tables first, then the services entries, then removes the slots
+ * beyond a shrunk count. Writes go to the kernel in batches (one system call
+ * per map and sync, not per entry).
  */
 #include "proxy/bpf/ebpf_mode.h"
 
@@ -103,16 +106,70 @@ static bool served(const struct svcmap_port *p)
 	       (p->cluster_ip.family == IP_V4 || p->cluster_ip.family == IP_V6);
 }
 
-static int map_put(struct ebpf_state *st, int fd, const void *k, const void *v, const char *what,
-		   char **err)
+/* Entries to write to one map, sent in one system call. */
+struct batch {
+	const char *what; /* the map, for messages */
+	size_t ksz, vsz;
+	char *keys, *vals;
+	size_t n, cap;
+};
+
+/* The writes and deletions of one sync, in the order they reach the kernel. */
+struct writes {
+	struct batch backends, maglev, services;
+	struct svcnet_be_key *stale; /* slots beyond a shrunk count */
+	size_t n_stale, cap_stale;
+};
+
+static void writes_init(struct writes *w)
 {
-	int rc = bpf_map_update_elem(fd, k, v, BPF_ANY);
-	if (rc < 0) {
-		*err = xasprintf("updating the %s map: %s", what, strerror(-rc));
-		return rc;
+	memset(w, 0, sizeof(*w));
+	w->backends.what = "backends";
+	w->backends.ksz = sizeof(struct svcnet_be_key);
+	w->backends.vsz = sizeof(struct svcnet_be_val);
+	w->maglev.what = "maglev";
+	w->maglev.ksz = sizeof(uint32_t);
+	w->maglev.vsz = sizeof(struct svcnet_maglev_val);
+	w->services.what = "services";
+	w->services.ksz = sizeof(struct svcnet_svc_key);
+	w->services.vsz = sizeof(struct svcnet_svc_val);
+}
+
+static void batch_add(struct batch *b, const void *k, const void *v)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->keys = xrealloc(b->keys, b->cap * b->ksz);
+		b->vals = xrealloc(b->vals, b->cap * b->vsz);
 	}
-	st->map_updates++;
-	return 0;
+	memcpy(b->keys + b->n * b->ksz, k, b->ksz);
+	memcpy(b->vals + b->n * b->vsz, v, b->vsz);
+	b->n++;
+}
+
+/* Writes b's entries to the map fd and empties b. */
+static int batch_flush(struct ebpf_state *st, struct batch *b, int fd, char **err)
+{
+	size_t done = 0;
+	int rc = 0;
+	while (done < b->n && rc == 0) {
+		__u32 count = (__u32)(b->n - done);
+		rc = bpf_map_update_batch(fd, b->keys + done * b->ksz, b->vals + done * b->vsz,
+					  &count, NULL);
+		if (rc == -EINVAL || rc == -ENOTSUP || rc == -EOPNOTSUPP) {
+			/* A kernel without batch updates for this map type: one by one. */
+			count = 1;
+			rc = bpf_map_update_elem(fd, b->keys + done * b->ksz,
+						 b->vals + done * b->vsz, BPF_ANY);
+		}
+		if (rc == 0)
+			done += count;
+	}
+	st->map_updates += done;
+	if (rc < 0)
+		*err = xasprintf("updating the %s map: %s", b->what, strerror(-rc));
+	b->n = 0;
+	return rc;
 }
 
 static void map_del(struct ebpf_state *st, int fd, const void *k)
@@ -121,28 +178,51 @@ static void map_del(struct ebpf_state *st, int fd, const void *k)
 		st->map_updates++;
 }
 
-/* Writes the backend slots and, with Maglev, the lookup table of p into s. */
-static int write_backends(struct ebpf_state *st, struct ebpf_svc *s, const struct svcmap_port *p,
-			  uint32_t n, char **err)
+/* Sends w to the kernel: slots and Maglev tables, services, stale slots. */
+static int writes_flush(struct ebpf_state *st, struct writes *w, char **err)
+{
+	int rc = batch_flush(st, &w->backends, st->fd_backends, err);
+	if (rc == 0)
+		rc = batch_flush(st, &w->maglev, st->fd_maglev, err);
+	if (rc == 0)
+		rc = batch_flush(st, &w->services, st->fd_services, err);
+	for (size_t i = 0; rc == 0 && i < w->n_stale; i++)
+		map_del(st, st->fd_backends, &w->stale[i]);
+	return rc;
+}
+
+static void writes_free(struct writes *w)
+{
+	struct batch *b[] = {&w->backends, &w->maglev, &w->services};
+	for (size_t i = 0; i < 3; i++) {
+		free(b[i]->keys);
+		free(b[i]->vals);
+	}
+	free(w->stale);
+}
+
+/* Adds the backend slots and, with Maglev, the lookup table of p into s to w. */
+static int write_backends(struct ebpf_state *st, struct writes *w, struct ebpf_svc *s,
+			  const struct svcmap_port *p, uint32_t n, char **err)
 {
 	uint64_t *keys = st->maglev && n ? xcalloc(n, sizeof(*keys)) : NULL;
 	int rc = 0;
-	for (uint32_t i = 0; i < n && rc == 0; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		const struct svcmap_endpoint *ep = &p->cluster_eps[i];
 		struct svcnet_be_key k = {.id = s->id, .slot = i};
 		struct svcnet_be_val v = {.port = htons(ep->port)};
 		addr_words(&ep->addr, v.addr);
-		rc = map_put(st, st->fd_backends, &k, &v, "backends", err);
+		batch_add(&w->backends, &k, &v);
 		if (keys)
 			keys[i] = maglev_backend_key(ep->addr.b, ep->port);
 	}
-	if (rc == 0 && keys) {
+	if (keys) {
 		struct svcnet_maglev_val *t = xcalloc(1, sizeof(*t));
 		rc = maglev_fill(keys, n, t->slot, SVCNET_MAGLEV_M);
 		if (rc < 0)
 			*err = xasprintf("%s: %u endpoints are too many for Maglev", p->key, n);
 		else
-			rc = map_put(st, st->fd_maglev, &s->id, t, "maglev", err);
+			batch_add(&w->maglev, &s->id, t);
 		s->maglev_written = rc == 0;
 		free(t);
 	}
@@ -150,8 +230,8 @@ static int write_backends(struct ebpf_state *st, struct ebpf_svc *s, const struc
 	return rc;
 }
 
-/* Installs or updates p: slots first, then the service entry, then stale slots go. */
-static int install(struct ebpf_state *st, const struct svcmap_port *p, char **err)
+/* Adds the writes that install or update p to w. */
+static int install(struct ebpf_state *st, struct writes *w, const struct svcmap_port *p, char **err)
 {
 	bool found;
 	size_t at = svc_index(st, p->key, p->family, &found);
@@ -164,7 +244,7 @@ static int install(struct ebpf_state *st, const struct svcmap_port *p, char **er
 		map_del(st, st->fd_services, &s->skey);
 	s->skey = sk;
 	uint32_t n = p->n_cluster_eps > 65535 ? 65535 : (uint32_t)p->n_cluster_eps;
-	int rc = write_backends(st, s, p, n, err);
+	int rc = write_backends(st, w, s, p, n, err);
 	if (rc < 0)
 		return rc;
 	struct svcnet_svc_val v = {.id = s->id,
@@ -173,12 +253,13 @@ static int install(struct ebpf_state *st, const struct svcmap_port *p, char **er
 				   .flags = st->maglev ? SVCNET_SVC_MAGLEV : 0};
 	if (v.affinity_s == 0 && p->affinity_client_ip)
 		v.affinity_s = SVCMAP_DEFAULT_AFFINITY_TIMEOUT;
-	rc = map_put(st, st->fd_services, &sk, &v, "services", err);
-	if (rc < 0)
-		return rc;
+	batch_add(&w->services, &sk, &v);
 	for (uint32_t i = n; i < s->n_slots; i++) {
-		struct svcnet_be_key k = {.id = s->id, .slot = i};
-		map_del(st, st->fd_backends, &k);
+		if (w->n_stale == w->cap_stale) {
+			w->cap_stale = w->cap_stale ? w->cap_stale * 2 : 16;
+			w->stale = xrealloc(w->stale, w->cap_stale * sizeof(*w->stale));
+		}
+		w->stale[w->n_stale++] = (struct svcnet_be_key){.id = s->id, .slot = i};
 	}
 	s->n_slots = n;
 	s->seen = true;
@@ -223,7 +304,7 @@ static void map_clear(struct ebpf_state *st, int fd, size_t key_size)
  * ones rewrite every entry in place and remove what is gone, so a periodic
  * resync never leaves a moment when a Service is missing from the map.
  */
-static int full_sync(struct ebpf_state *st, const struct svcmap *new, char **err)
+static int full_sync(struct ebpf_state *st, struct writes *w, const struct svcmap *new, char **err)
 {
 	if (st->n_svcs == 0) {
 		map_clear(st, st->fd_services, sizeof(struct svcnet_svc_key));
@@ -236,10 +317,13 @@ static int full_sync(struct ebpf_state *st, const struct svcmap *new, char **err
 	for (size_t i = 0; new &&i < new->n_ports; i++) {
 		if (!served(&new->ports[i]))
 			continue;
-		int rc = install(st, &new->ports[i], err);
+		int rc = install(st, w, &new->ports[i], err);
 		if (rc < 0)
 			return rc;
 	}
+	int rc = writes_flush(st, w, err);
+	if (rc < 0)
+		return rc;
 	for (size_t i = st->n_svcs; i-- > 0;)
 		if (!st->svcs[i].seen)
 			uninstall(st, st->svcs[i].key, st->svcs[i].family);
@@ -249,19 +333,28 @@ static int full_sync(struct ebpf_state *st, const struct svcmap *new, char **err
 int ebpf_sync_maps(struct ebpf_state *st, const struct svcmap *old, const struct svcmap *new,
 		   char **err)
 {
-	if (!old)
-		return full_sync(st, new, err);
+	struct writes w;
+	writes_init(&w);
+	if (!old) {
+		int rc = full_sync(st, &w, new, err);
+		writes_free(&w);
+		return rc;
+	}
 	struct svcmap_delta *d = NULL;
 	size_t n = svcmap_diff(old, new, &d);
 	int rc = 0;
+	/* Removals at once (their ids may be reused below), writes batched after. */
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct svcmap_port *o = d[i].old, *p = d[i].new;
 		if (o && (!p || !served(p)))
 			uninstall(st, o->key, o->family);
 		if (p && served(p))
-			rc = install(st, p, err);
+			rc = install(st, &w, p, err);
 	}
 	free(d);
+	if (rc == 0)
+		rc = writes_flush(st, &w, err);
+	writes_free(&w);
 	return rc;
 }
 

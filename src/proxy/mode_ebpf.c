@@ -111,6 +111,35 @@ static int ebpf_init(const struct proxy_mode_config *cfg, void **state, char **e
 	return 0;
 }
 
+/*
+ * The entries of m that outside traffic can reach (a nodePort, externalIPs
+ * or LB IPs), borrowed from m: free only .ports. Handing the nftables mode
+ * these alone keeps its diff as small as the number of such entries.
+ */
+static struct svcmap external_view(const struct svcmap *m)
+{
+	struct svcmap v = {0};
+	if (!m)
+		return v;
+	v.ports = xmalloc((m->n_ports ? m->n_ports : 1) * sizeof(*v.ports));
+	for (size_t i = 0; i < m->n_ports; i++) {
+		const struct svcmap_port *p = &m->ports[i];
+		if (p->node_port || p->n_external_ips || p->n_lb_ips)
+			v.ports[v.n_ports++] = *p;
+	}
+	return v;
+}
+
+static int sync_external(struct ebpf_state *st, const struct svcmap *old, const struct svcmap *new,
+			 char **err)
+{
+	struct svcmap o = external_view(old), n = external_view(new);
+	int rc = st->ext->sync(st->ext_state, old ? &o : NULL, &n, err);
+	free(o.ports);
+	free(n.ports);
+	return rc;
+}
+
 static int ebpf_sync(void *state, const struct svcmap *old, const struct svcmap *new, char **err)
 {
 	struct ebpf_state *st = state;
@@ -118,7 +147,7 @@ static int ebpf_sync(void *state, const struct svcmap *old, const struct svcmap 
 		return st->fallback->sync(st->fallback_state, old, new, err);
 	int rc = ebpf_sync_maps(st, old, new, err);
 	if (rc == 0 && st->ext)
-		rc = st->ext->sync(st->ext_state, old, new, err);
+		rc = sync_external(st, old, new, err);
 	return rc;
 }
 
