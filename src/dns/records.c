@@ -92,11 +92,6 @@ static int prepend(const char *label, size_t l, const uint8_t *base, size_t blen
 	return (int)(1 + l + blen);
 }
 
-static const char *str(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
 /* Rdata of an address record; returns its type. */
 static uint16_t addr_rdata(const struct ip_addr *a, uint8_t rd[16], uint16_t *len)
 {
@@ -168,26 +163,31 @@ static void fix_srv_weights(struct dns_records *r)
 	}
 }
 
-static bool endpoint_ready(const json_t *ep)
+/* The SRV records of ports at base, targeting target. */
+static size_t add_srvs(struct dns_records *out, const struct dns_port *ports, size_t nports,
+		       const uint8_t *base, size_t blen, const uint8_t *target, size_t tlen,
+		       uint32_t ttl)
 {
-	/* A missing or null "ready" means ready (discovery.k8s.io/v1). */
-	return !json_is_false(json_object_get(json_object_get(ep, "conditions"), "ready"));
+	size_t n = 0;
+	for (size_t i = 0; i < nports; i++)
+		n += add_srv(out, ports[i].name, ports[i].protocol, base, blen, ports[i].port,
+			     target, tlen, ttl);
+	return n;
 }
 
 /* The records of one endpoint address of a headless Service. */
-static size_t add_endpoint(const json_t *slice, const char *hostname, const struct ip_addr *a,
+static size_t add_endpoint(const struct dns_slice *slice, const struct dns_endpoint *ep,
 			   const uint8_t *base, size_t blen, uint32_t ttl, struct dns_records *out)
 {
 	uint8_t hname[DNS_NAME_MAX];
 	char dashed[IP_STRLEN];
-	size_t n, i;
-	const json_t *p;
+	size_t n;
 	int hl = -EINVAL;
 
-	if (hostname)
-		hl = prepend(hostname, strlen(hostname), base, blen, hname);
+	if (ep->hostname)
+		hl = prepend(ep->hostname, strlen(ep->hostname), base, blen, hname);
 	if (hl < 0) {
-		ip_addr_format(a, dashed);
+		ip_addr_format(&ep->addr, dashed);
 		for (char *c = dashed; *c; c++)
 			if (*c == '.' || *c == ':')
 				*c = '-';
@@ -195,100 +195,59 @@ static size_t add_endpoint(const json_t *slice, const char *hostname, const stru
 		if (hl < 0)
 			return 0;
 	}
-	n = add_address(out, base, a, NULL, 0, ttl);
-	n += add_address(out, hname, a, hname, (uint16_t)hl, ttl);
-	json_array_foreach(json_object_get(slice, "ports"), i, p)
-	{
-		n += add_srv(out, str(p, "name"), str(p, "protocol"), base, blen,
-			     (int)json_integer_value(json_object_get(p, "port")), hname, (size_t)hl,
-			     ttl);
-	}
+	n = add_address(out, base, &ep->addr, NULL, 0, ttl);
+	n += add_address(out, hname, &ep->addr, hname, (uint16_t)hl, ttl);
+	n += add_srvs(out, slice->ports, slice->nports, base, blen, hname, (size_t)hl, ttl);
 	return n;
 }
 
-static size_t build_headless(const json_t *svc, const json_t *const *slices, size_t nslices,
-			     const uint8_t *base, size_t blen, uint32_t ttl,
+static size_t build_headless(const struct dns_svc *svc, const struct dns_slice *const *slices,
+			     size_t nslices, const uint8_t *base, size_t blen, uint32_t ttl,
 			     struct dns_records *out)
 {
-	const json_t *spec = json_object_get(svc, "spec");
-	bool publish = json_is_true(json_object_get(spec, "publishNotReadyAddresses"));
-	size_t n = 0, i, j;
-	const json_t *ep, *addr;
-	struct ip_addr a;
+	size_t n = 0;
 
 	for (size_t s = 0; s < nslices; s++) {
-		const char *at = str(slices[s], "addressType");
-		if (!at || (strcmp(at, "IPv4") && strcmp(at, "IPv6")))
-			continue;
-		json_array_foreach(json_object_get(slices[s], "endpoints"), i, ep)
-		{
-			if (!publish && !endpoint_ready(ep))
-				continue;
-			json_array_foreach(json_object_get(ep, "addresses"), j, addr)
-			{
-				if (!json_is_string(addr) ||
-				    ip_addr_parse(json_string_value(addr), &a) < 0)
-					continue;
-				n += add_endpoint(slices[s], str(ep, "hostname"), &a, base, blen,
-						  ttl, out);
-			}
+		for (uint32_t i = 0; i < slices[s]->neps; i++) {
+			const struct dns_endpoint *ep = &slices[s]->eps[i];
+			if (svc->publish_not_ready || ep->ready)
+				n += add_endpoint(slices[s], ep, base, blen, ttl, out);
 		}
 	}
 	return n;
 }
 
-static size_t build_cluster_ip(const json_t *svc, const uint8_t *base, size_t blen, uint32_t ttl,
-			       struct dns_records *out)
+static size_t build_cluster_ip(const struct dns_svc *svc, const uint8_t *base, size_t blen,
+			       uint32_t ttl, struct dns_records *out)
 {
-	const json_t *spec = json_object_get(svc, "spec");
-	const json_t *ips = json_object_get(spec, "clusterIPs");
-	size_t n = 0, i;
-	const json_t *v;
-	struct ip_addr a;
+	size_t n = 0;
 
-	if (!json_array_size(ips)) {
-		if (!ip_addr_parse(str(spec, "clusterIP") ? str(spec, "clusterIP") : "", &a))
-			n += add_address(out, base, &a, base, (uint16_t)blen, ttl);
-	}
-	json_array_foreach(ips, i, v)
-	{
-		if (json_is_string(v) && !ip_addr_parse(json_string_value(v), &a))
-			n += add_address(out, base, &a, base, (uint16_t)blen, ttl);
-	}
+	for (size_t i = 0; i < svc->nips; i++)
+		n += add_address(out, base, &svc->ips[i], base, (uint16_t)blen, ttl);
 	if (!n)
 		return 0;
-	json_array_foreach(json_object_get(spec, "ports"), i, v)
-	{
-		n += add_srv(out, str(v, "name"), str(v, "protocol"), base, blen,
-			     (int)json_integer_value(json_object_get(v, "port")), base, blen, ttl);
-	}
-	return n;
+	return n + add_srvs(out, svc->ports, svc->nports, base, blen, base, blen, ttl);
 }
 
-size_t dns_records_build(const json_t *svc, const json_t *const *slices, size_t nslices,
-			 const uint8_t *zone, size_t zonelen, uint32_t ttl, struct dns_records *out)
+size_t dns_records_build(const struct dns_svc *svc, const struct dns_slice *const *slices,
+			 size_t nslices, const uint8_t *zone, size_t zonelen, uint32_t ttl,
+			 struct dns_records *out)
 {
-	const json_t *meta = json_object_get(svc, "metadata");
-	const json_t *spec = json_object_get(svc, "spec");
-	const char *name = str(meta, "name"), *ns = str(meta, "namespace");
-	const char *type = str(spec, "type"), *cip = str(spec, "clusterIP");
 	uint8_t base[DNS_NAME_MAX];
 	size_t before = out->n;
 	int bl;
 
-	if (!name || !ns)
-		return 0;
 	bl = prepend("svc", 3, zone, zonelen, base);
-	if (bl < 0 || (bl = prepend(ns, strlen(ns), base, (size_t)bl, base)) < 0 ||
-	    (bl = prepend(name, strlen(name), base, (size_t)bl, base)) < 0)
+	if (bl < 0 || (bl = prepend(svc->ns, strlen(svc->ns), base, (size_t)bl, base)) < 0 ||
+	    (bl = prepend(svc->name, strlen(svc->name), base, (size_t)bl, base)) < 0)
 		return 0;
-	if (type && !strcmp(type, "ExternalName")) {
+	if (svc->kind == DNS_SVC_EXTERNAL_NAME) {
 		uint8_t target[DNS_NAME_MAX];
-		const char *ext = str(spec, "externalName");
-		int tl = ext ? dns_name_from_text(ext, target) : -EINVAL;
+		int tl =
+		    svc->external_name ? dns_name_from_text(svc->external_name, target) : -EINVAL;
 		if (tl > 1)
 			dns_records_add(out, base, DNS_T_CNAME, ttl, target, (uint16_t)tl);
-	} else if (cip && !strcmp(cip, "None")) {
+	} else if (svc->kind == DNS_SVC_HEADLESS) {
 		build_headless(svc, slices, nslices, base, (size_t)bl, ttl, out);
 	} else {
 		build_cluster_ip(svc, base, (size_t)bl, ttl, out);

@@ -7,9 +7,9 @@
 #ifndef SVCNET_DNS_RECORDS_H
 #define SVCNET_DNS_RECORDS_H
 
+#include "dns/compact.h"
 #include "dns/wire.h"
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,10 +35,10 @@ struct dns_records {
 	}
 
 /*
- * Computes the records of svc (a Service object) and its EndpointSlices
- * (slices[0..nslices), those labelled kubernetes.io/service-name with svc's
- * name in its namespace) under zone (lowercased wire form, "cluster.local").
- * Appends them to out sorted by (name, type, rdata) without duplicates:
+ * Computes the records of svc (the compact copy of a Service) and its
+ * EndpointSlices (slices[0..nslices), those labelled
+ * kubernetes.io/service-name with svc's name in its namespace) under zone (lowercased wire form,
+ * "cluster.local"). Appends them to out sorted by (name, type, rdata) without duplicates:
  * - ClusterIP/NodePort/LoadBalancer: A/AAAA per ClusterIP, PTR back to the
  *   name, SRV _port._proto per named port targeting the Service name;
  * - headless: A/AAAA per ready endpoint address at the Service name and at
@@ -48,8 +48,8 @@ struct dns_records {
  * Malformed parts (bad addresses, over-long names) are skipped. Returns the
  * number of records added.
  */
-size_t dns_records_build(const json_t *svc, const json_t *const *slices, size_t nslices,
-			 const uint8_t *zone, size_t zonelen, uint32_t ttl,
+size_t dns_records_build(const struct dns_svc *svc, const struct dns_slice *const *slices,
+			 size_t nslices, const uint8_t *zone, size_t zonelen, uint32_t ttl,
 			 struct dns_records *out);
 
 /*

@@ -1,15 +1,19 @@
 /*
- * Unit tests for the DNS records of Services (the schema of the Kubernetes
- * DNS specification 1.1.0), the record database (replacement, empty
- * non-terminals) and the answers built from it (NXDOMAIN/NODATA with SOA,
- * SERVFAIL before sync, REFUSED, CNAME, SRV additional data, TC).
+ * Unit tests for the compact copies of Services and EndpointSlices, the DNS
+ * records built from them (the schema of the Kubernetes DNS specification
+ * 1.1.0), the record database (replacement, empty non-terminals) and the
+ * answers built from it (NXDOMAIN/NODATA with SOA, SERVFAIL before sync,
+ * REFUSED, CNAME, SRV additional data, TC).
  */
 #include "dns/answer.h"
+#include "dns/compact.h"
 #include "dns/db.h"
 #include "dns/records.h"
 #include "dns/table.h"
 
 #include <jansson.h>
+#include <malloc.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,6 +78,24 @@ static char *render(const struct dns_records *r)
 	return out;
 }
 
+/* dns_records_build from JSON objects, through their compact copies. */
+static size_t build(const json_t *svc, const json_t *const *slices, size_t n, struct dns_records *r)
+{
+	struct dns_svc *s = dns_svc_from_json(svc);
+	struct dns_slice *sl[8] = {NULL};
+	size_t added = 0;
+
+	assert_non_null(s);
+	assert_true(n <= 8);
+	for (size_t i = 0; i < n; i++)
+		assert_non_null(sl[i] = dns_slice_from_json(slices[i]));
+	added = dns_records_build(s, (const struct dns_slice *const *)sl, n, zone, zonelen, 5, r);
+	for (size_t i = 0; i < n; i++)
+		free(sl[i]);
+	free(s);
+	return added;
+}
+
 static int setup(void **state)
 {
 	zonelen = (size_t)dns_name_from_text("cluster.local", zone);
@@ -87,7 +109,7 @@ static void test_cluster_ip(void **state)
 				     "\"protocol\":\"TCP\"},{\"name\":\"dns\",\"port\":53,"
 				     "\"protocol\":\"UDP\"}]}");
 	struct dns_records r = DNS_RECORDS_INIT;
-	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 6);
+	assert_int_equal(build(svc, NULL, 0, &r), 6);
 	const char *want =
 	    "_dns._udp.web.default.svc.cluster.local. SRV 0 100 53 web.default.svc.cluster.local.\n"
 	    "_http._tcp.web.default.svc.cluster.local. SRV 0 100 80 "
@@ -116,22 +138,22 @@ static void test_unnamed_port_and_external_name(void **state)
 {
 	json_t *svc = service("one", "{\"clusterIP\":\"10.0.0.12\",\"ports\":[{\"port\":80}]}");
 	struct dns_records r = DNS_RECORDS_INIT;
-	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 2);
+	assert_int_equal(build(svc, NULL, 0, &r), 2);
 	dns_records_free(&r);
 	json_decref(svc);
 
 	svc = service("ext", "{\"type\":\"ExternalName\",\"externalName\":\"Db.Example.COM\"}");
-	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 1);
+	assert_int_equal(build(svc, NULL, 0, &r), 1);
 	assert_string_equal(render(&r), "ext.default.svc.cluster.local. 5 db.example.com.\n");
 	dns_records_free(&r);
 	json_decref(svc);
 
 	/* Nothing for a Service without an address or with a bad name. */
 	svc = service("none", "{\"clusterIP\":\"\"}");
-	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 0);
+	assert_int_equal(build(svc, NULL, 0, &r), 0);
 	json_decref(svc);
 	svc = service("a.b", "{\"clusterIP\":\"10.0.0.1\"}");
-	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 0);
+	assert_int_equal(build(svc, NULL, 0, &r), 0);
 	json_decref(svc);
 }
 
@@ -150,7 +172,7 @@ static void test_headless(void **state)
 	json_t *slice = obj(headless_slice);
 	const json_t *slices[] = {slice, slice}; /* duplicates collapse */
 	struct dns_records r = DNS_RECORDS_INIT;
-	dns_records_build(svc, slices, 2, zone, zonelen, 5, &r);
+	build(svc, slices, 2, &r);
 	char *got = render(&r);
 	const char *want[] = {
 	    "db.default.svc.cluster.local. A 10.1.0.1\n",
@@ -173,7 +195,7 @@ static void test_headless(void **state)
 
 	/* publishNotReadyAddresses includes the not-ready endpoint. */
 	json_object_set_new(json_object_get(svc, "spec"), "publishNotReadyAddresses", json_true());
-	dns_records_build(svc, slices, 1, zone, zonelen, 5, &r);
+	build(svc, slices, 1, &r);
 	assert_non_null(strstr(render(&r), "A 10.1.0.3"));
 	assert_non_null(strstr(render(&r), "SRV 0 33 5432"));
 	dns_records_free(&r);
@@ -183,9 +205,116 @@ static void test_headless(void **state)
 	json_t *eps = json_object_get(slice, "endpoints");
 	json_array_remove(eps, 1);
 	json_array_remove(eps, 0);
-	assert_int_equal(dns_records_build(svc, slices, 1, zone, zonelen, 5, &r), 0);
+	assert_int_equal(build(svc, slices, 1, &r), 0);
 	json_decref(slice);
 	json_decref(svc);
+}
+
+/* Whether p points into the malloc block that starts at block. */
+static bool inside(const void *block, const void *p)
+{
+	const char *b = block, *q = p;
+	return q >= b && q < b + malloc_usable_size((void *)block);
+}
+
+static void test_compact_service(void **state)
+{
+	json_t *svc = service("web", "{\"clusterIP\":\"10.0.0.11\",\"clusterIPs\":[\"10.0.0.11\","
+				     "\"bad\",5,\"fd00::b\"],\"ports\":[{\"name\":\"http\","
+				     "\"port\":80},{\"port\":81},{\"name\":\"\",\"port\":82},"
+				     "{\"name\":\"big\",\"port\":70000},{\"name\":\"dns\",\"port\":"
+				     "53,\"protocol\":\"UDP\"}]}");
+	struct dns_svc *s = dns_svc_from_json(svc);
+	assert_non_null(s);
+	assert_string_equal(s->key, "default/web");
+	assert_string_equal(s->ns, "default");
+	assert_string_equal(s->name, "web");
+	assert_int_equal(s->kind, DNS_SVC_CLUSTER_IP);
+	assert_int_equal(s->nips, 2);
+	assert_int_equal(s->ips[0].family, IP_V4);
+	assert_memory_equal(s->ips[0].b, "\x0a\x00\x00\x0b", 4);
+	assert_int_equal(s->ips[1].family, IP_V6);
+	assert_int_equal(s->nports, 2);
+	assert_string_equal(s->ports[0].name, "http");
+	assert_null(s->ports[0].protocol);
+	assert_int_equal(s->ports[0].port, 80);
+	assert_string_equal(s->ports[1].name, "dns");
+	assert_string_equal(s->ports[1].protocol, "UDP");
+	assert_false(s->publish_not_ready);
+	/* One block: every array and string lies inside it. */
+	assert_true(inside(s, s->key) && inside(s, s->ns) && inside(s, s->ips) &&
+		    inside(s, s->ports) && inside(s, s->ports[1].protocol));
+	free(s);
+	json_decref(svc);
+
+	/* clusterIP alone, when clusterIPs is absent. */
+	svc = service("one", "{\"clusterIP\":\"10.0.0.12\"}");
+	s = dns_svc_from_json(svc);
+	assert_int_equal(s->nips, 1);
+	assert_int_equal(s->nports, 0);
+	free(s);
+	json_decref(svc);
+
+	svc = service("ext", "{\"type\":\"ExternalName\",\"externalName\":\"db.example.com\","
+			     "\"clusterIP\":\"10.0.0.13\"}");
+	s = dns_svc_from_json(svc);
+	assert_int_equal(s->kind, DNS_SVC_EXTERNAL_NAME);
+	assert_string_equal(s->external_name, "db.example.com");
+	assert_int_equal(s->nips, 0);
+	assert_true(inside(s, s->external_name));
+	free(s);
+	json_decref(svc);
+
+	svc = service("db", "{\"clusterIP\":\"None\",\"publishNotReadyAddresses\":true,"
+			    "\"ports\":[{\"name\":\"pg\",\"port\":5432}]}");
+	s = dns_svc_from_json(svc);
+	assert_int_equal(s->kind, DNS_SVC_HEADLESS);
+	assert_true(s->publish_not_ready);
+	assert_int_equal(s->nports, 0); /* a headless Service's SRV come from its slices */
+	free(s);
+	json_decref(svc);
+
+	svc = obj("{\"metadata\":{\"name\":\"x\"},\"spec\":{}}");
+	assert_null(dns_svc_from_json(svc));
+	json_decref(svc);
+}
+
+static void test_compact_slice(void **state)
+{
+	json_t *slice = obj(headless_slice);
+	json_t *eps = json_object_get(slice, "endpoints");
+	json_array_append_new(eps, obj("{\"addresses\":[\"10.1.0.4\",\"nope\",\"10.1.0.5\"],"
+				       "\"hostname\":\"two\",\"conditions\":{\"ready\":null}}"));
+	struct dns_slice *s = dns_slice_from_json(slice);
+	assert_non_null(s);
+	assert_string_equal(s->key, "default/db-abc");
+	assert_string_equal(s->service_key, "default/db");
+	assert_int_equal(s->neps, 5);
+	assert_string_equal(s->eps[0].hostname, "db-0");
+	assert_true(s->eps[0].ready);
+	assert_null(s->eps[1].hostname);
+	assert_true(s->eps[1].ready);
+	assert_false(s->eps[2].ready);
+	/* Two addresses of one endpoint share its hostname. */
+	assert_memory_equal(s->eps[4].addr.b, "\x0a\x01\x00\x05", 4);
+	assert_ptr_equal(s->eps[3].hostname, s->eps[4].hostname);
+	assert_string_equal(s->eps[4].hostname, "two");
+	assert_true(s->eps[4].ready);
+	assert_int_equal(s->nports, 1); /* the unnamed port 9 gives no SRV */
+	assert_string_equal(s->ports[0].name, "pg");
+	assert_true(inside(s, s->eps) && inside(s, s->eps[4].hostname) &&
+		    inside(s, s->service_key) && inside(s, s->ports[0].protocol));
+	free(s);
+
+	/* An FQDN slice gives nothing; a slice of no Service has no service_key. */
+	json_object_set_new(slice, "addressType", json_string("FQDN"));
+	json_object_del(json_object_get(slice, "metadata"), "labels");
+	s = dns_slice_from_json(slice);
+	assert_int_equal(s->neps, 0);
+	assert_int_equal(s->nports, 0);
+	assert_null(s->service_key);
+	free(s);
+	json_decref(slice);
 }
 
 /* ---- the database and answers ---- */
@@ -201,7 +330,7 @@ static void put(struct dns_db *db, json_t *svc, json_t *slice)
 {
 	struct dns_records r = DNS_RECORDS_INIT;
 	const json_t *slices[] = {slice};
-	dns_records_build(svc, slices, slice ? 1 : 0, zone, zonelen, 5, &r);
+	build(svc, slices, slice ? 1 : 0, &r);
 	char key[256];
 	snprintf(key, sizeof(key), "default/%s",
 		 json_string_value(json_object_get(json_object_get(svc, "metadata"), "name")));
@@ -435,7 +564,8 @@ static void test_truncation(void **state)
 	struct fixture *f = *state;
 	/* A headless Service of 100 ready endpoints: 1600 bytes of A records. */
 	struct dns_records r = DNS_RECORDS_INIT;
-	json_t *slice = obj("{\"addressType\":\"IPv4\",\"endpoints\":[]}");
+	json_t *slice = obj("{\"metadata\":{\"name\":\"big-1\",\"namespace\":\"default\"},"
+			    "\"addressType\":\"IPv4\",\"endpoints\":[]}");
 	json_t *eps = json_object_get(slice, "endpoints");
 	for (int i = 0; i < 100; i++) {
 		char ip[32];
@@ -446,7 +576,7 @@ static void test_truncation(void **state)
 	}
 	json_t *svc = service("big", "{\"clusterIP\":\"None\"}");
 	const json_t *slices[] = {slice};
-	dns_records_build(svc, slices, 1, zone, zonelen, 5, &r);
+	build(svc, slices, 1, &r);
 	dns_db_set_service(f->db, "default/big", &r);
 
 	ask(f, "big.default.svc.cluster.local", DNS_T_A, false, 0, false);
@@ -542,6 +672,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_cluster_ip, setup),
 	    cmocka_unit_test_setup(test_unnamed_port_and_external_name, setup),
 	    cmocka_unit_test_setup(test_headless, setup),
+	    cmocka_unit_test(test_compact_service),
+	    cmocka_unit_test(test_compact_slice),
 	    cmocka_unit_test_setup_teardown(test_answer_positive, db_setup, db_teardown),
 	    cmocka_unit_test_setup_teardown(test_answer_cname, db_setup, db_teardown),
 	    cmocka_unit_test_setup_teardown(test_answer_negative, db_setup, db_teardown),
