@@ -42,6 +42,24 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
 }
 
+# wait_for SECONDS COMMAND...: runs the command every 0.1 s, its output
+# discarded, until it succeeds (returns 0) or SECONDS have passed (returns
+# 1). Each try runs it afresh, so what it checks must be computed inside it:
+# a function, `sh -c '...'`, or a single string, which is given to eval at
+# each try (in this shell, with its functions and variables):
+#   wait_for 5 'test "$(slice_count web)" = 0'
+# and not `wait_for 5 test "$(slice_count web)" = 0`, where the shell expands
+# $(...) once, before wait_for runs, and the test can never change.
+wait_for() {
+	local _wf_end=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000))
+	shift
+	while :; do
+		if [ $# = 1 ]; then eval "$1"; else "$@"; fi >/dev/null 2>&1 && return 0
+		((${EPOCHREALTIME/[.,]/} < _wf_end)) || return 1
+		sleep 0.1
+	done
+}
+
 # Daemon logs are checked for sanitizer reports (make test SANITIZE=1) at exit.
 LOGS=()
 cleanup() {

@@ -33,22 +33,6 @@ start_controllers() {
 	return 1
 }
 
-# wait_for SECONDS COMMAND...: retries until it succeeds; a single string is
-# evaluated again at each try (so "$(...)" inside it is re-read).
-wait_for() {
-	local deadline=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	while [ "$(date +%s%N)" -lt "$deadline" ]; do
-		if [ $# = 1 ]; then
-			eval "$1" >/dev/null 2>&1 && return 0
-		else
-			"$@" >/dev/null 2>&1 && return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-
 slices_of() { curl -s "$SLICES?labelSelector=kubernetes.io%2Fservice-name%3D$1"; }
 # ep_field SERVICE IP FIELD: conditions.FIELD of the endpoint with that address.
 ep_cond() {

@@ -45,16 +45,6 @@ etcd_healthy() {
 	return 1
 }
 
-wait_for() { # SECONDS COMMAND...: retries every 0.2 s
-	local until=$((SECONDS + $1))
-	shift
-	while ((SECONDS < until)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 for i in 0 1 2; do start_member "$i"; done
 wait_for 30 etcd_healthy || { fail "a three-member etcd cluster starts"; finish; }
 pass "a three-member etcd cluster starts on loopback ports"

@@ -16,17 +16,6 @@ LEASE=$LEASES/namespaces/kube-system/leases/svcnet-controllers
 ELECT=(--leader-elect-lease-duration 3s --leader-elect-renew-deadline 2s
 	--leader-elect-retry-period 500ms)
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s until the command succeeds.
-wait_for() {
-	local deadline=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	while [ "$(date +%s%N)" -lt "$deadline" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # start_ctl N: starts controllers instance N; sets PID_N, LOG_N, MPORT_N, ID_N.
 start_ctl() {
 	local log=$TMP/controllers.$1.log

@@ -57,10 +57,7 @@ UPPID=$!
 PIDS+=("$UPPID")
 LOGS+=("$TMP/up.log")
 SERVER=http://127.0.0.1:8080
-for _ in $(seq 1 100); do
-	curl -fsS "$SERVER/healthz" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+wait_for 10 curl -fsS "$SERVER/healthz"
 check "svcnet up serves the API" curl -fsS "$SERVER/healthz"
 AGENTPID=
 if ! "$SVCNET" up --help 2>&1 | grep -q -- --pod-cidr; then
@@ -72,15 +69,6 @@ fi
 
 api() { curl -sS -m 10 "$@"; }
 post() { api -XPOST -H 'Content-Type: application/json' "$SERVER$1" -d "$2"; }
-# wait_for SECONDS COMMAND...: retries the command every 0.2 s.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.2
-	done
-}
 ready_ips() {
 	api "$SERVER/api/v1/namespaces/$PODNS/endpoints/web" |
 		jq -r '[.subsets[]?.addresses[]?.ip] | sort | join(" ")'
