@@ -80,12 +80,9 @@ WEBIP=$(curl -s "$NS/services/web" | jq -r .spec.clusterIP)
 start_dns UP --server "$SERVER" --domain example.test --threads 1 || { fail "start upstream"; finish; }
 start_dns P --server "$SERVER" --upstream "127.0.0.1:$UP" || { fail "start svcnet dns"; finish; }
 start_dns NOUP --server "$SERVER" || { fail "start svcnet dns without upstream"; finish; }
-for _ in $(seq 1 50); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${P_METRICS}/readyz")" = 200 ] && break
-	sleep 0.1
-done
-expect_eq "/readyz is 200 after the sync" 200 \
-	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${P_METRICS}/readyz")"
+readyz() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${P_METRICS}/readyz"; }
+wait_for 5 'test "$(readyz)" = 200'
+expect_eq "/readyz is 200 after the sync" 200 "$(readyz)"
 
 # Positive answers.
 expect_eq "A for a ClusterIP Service" "$WEBIP" "$(q "$P" web.default.$Z +short)"
@@ -206,30 +203,16 @@ expect_eq "NOTIFY gets NOTIMP" NOTIMP "$(status "$out")"
 
 # Changes reach DNS.
 curl -s -X DELETE "$NS/services/web" >/dev/null
-st=""
-for _ in $(seq 1 50); do
-	st=$(status "$(q "$P" web.default.$Z)")
-	[ "$st" = NXDOMAIN ] && break
-	sleep 0.1
-done
-expect_eq "a deleted Service is NXDOMAIN" NXDOMAIN "$st"
+wait_for 5 'test "$(status "$(q "$P" web.default.$Z)")" = NXDOMAIN'
+expect_eq "a deleted Service is NXDOMAIN" NXDOMAIN "$(status "$(q "$P" web.default.$Z)")"
 expect_eq "... and its PTR is gone" "" "$(q "$P" -x "$WEBIP" +short)"
 curl -s -X DELETE "$ES/six-1" >/dev/null
-st=""
-for _ in $(seq 1 50); do
-	st=$(status "$(q "$P" six.default.$Z AAAA)")
-	[ "$st" = NXDOMAIN ] && break
-	sleep 0.1
-done
-expect_eq "a headless Service whose slice is deleted is NXDOMAIN" NXDOMAIN "$st"
+wait_for 5 'test "$(status "$(q "$P" six.default.$Z AAAA)")" = NXDOMAIN'
+expect_eq "a headless Service whose slice is deleted is NXDOMAIN" NXDOMAIN \
+	"$(status "$(q "$P" six.default.$Z AAAA)")"
 svc web2 '{"clusterIP":"10.0.0.200","ports":[{"port":80}]}'
-ans=""
-for _ in $(seq 1 50); do
-	ans=$(q "$P" web2.default.$Z +short)
-	[ -n "$ans" ] && break
-	sleep 0.1
-done
-expect_eq "a new Service resolves" 10.0.0.200 "$ans"
+wait_for 5 'test -n "$(q "$P" web2.default.$Z +short)"'
+expect_eq "a new Service resolves" 10.0.0.200 "$(q "$P" web2.default.$Z +short)"
 
 # Metrics.
 m=$(curl -s "http://127.0.0.1:${P_METRICS}/metrics")
@@ -254,15 +237,10 @@ if [ "$(id -u)" = 0 ] && command -v socat >/dev/null && ip netns add "$nsname" 2
 	ip netns exec "$nsname" "$SVCNET" dns --server http://127.0.0.1:8080 --listen 127.0.0.1:53 \
 		--metrics-listen none >"$TMP/dns.netns.log" 2>&1 &
 	PIDS+=($!)
-	got=""
-	for _ in $(seq 1 50); do
-		got=$(ip netns exec "$nsname" getent hosts web2 | awk '{print $1}')
-		[ -n "$got" ] && break
-		sleep 0.2
-	done
-	expect_eq "getent hosts with the search path resolves a Service's ClusterIP" 10.0.0.200 "$got"
-	got=$(ip netns exec "$nsname" getent hosts db-0.db | awk '{print $1}')
-	expect_eq "getent hosts resolves a headless endpoint's hostname" 10.1.0.1 "$got"
+	hosts() { ip netns exec "$nsname" getent hosts "$1" | awk '{print $1}'; }
+	wait_for 10 'test -n "$(hosts web2)"'
+	expect_eq "getent hosts with the search path resolves a Service's ClusterIP" 10.0.0.200 "$(hosts web2)"
+	expect_eq "getent hosts resolves a headless endpoint's hostname" 10.1.0.1 "$(hosts db-0.db)"
 	kill "${PIDS[-1]}" "${PIDS[-2]}" "${PIDS[-3]}" 2>/dev/null
 	wait "${PIDS[-1]}" "${PIDS[-2]}" "${PIDS[-3]}" 2>/dev/null
 	ip netns del "$nsname"
@@ -273,7 +251,7 @@ fi
 
 # SIGTERM stops it cleanly.
 kill -TERM "$P_PID"
-for _ in $(seq 1 50); do kill -0 "$P_PID" 2>/dev/null || break; sleep 0.1; done
+wait_for 5 '! kill -0 "$P_PID"'
 wait "$P_PID"
 expect_eq "exits 0 on SIGTERM" 0 "$?"
 expect_match "logs its stop" 'dns: stopped' "$(cat "$TMP/dns.P.log")"

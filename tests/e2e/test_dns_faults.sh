@@ -27,10 +27,7 @@ for _ in $(seq 1 100); do
 done
 [ -n "$P" ] || { fail "svcnet dns starts"; cat "$LOG"; finish; }
 q() { dig @127.0.0.1 -p "$P" +time=3 +tries=1 "$@" 2>&1; }
-for _ in $(seq 1 50); do
-	[ "$(q web.default.svc.cluster.local +short)" = "$WEBIP" ] && break
-	sleep 0.1
-done
+wait_for 5 'test "$(q web.default.svc.cluster.local +short)" = "$WEBIP"'
 expect_eq "a normal query is answered before the faults" "$WEBIP" \
 	"$(q web.default.svc.cluster.local +short)"
 

@@ -90,23 +90,18 @@ LOGS+=("$TMP/dns.log")
 	--leader-elect=false >"$TMP/ctl.log" 2>&1 &
 PIDS+=($!)
 LOGS+=("$TMP/ctl.log")
-dport=
-for _ in $(seq 1 50); do
-	dport=$(sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$TMP/dns.log" | head -1)
-	[ -n "$dport" ] && dig +short +time=1 +tries=1 @127.0.0.1 -p "$dport" \
-		web.default.svc.cluster.local | grep -q . && break
-	sleep 0.2
-done
+dns_port() { sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$TMP/dns.log" | head -1; }
+wait_for 10 '[ -n "$(dns_port)" ] &&
+	dig +short +time=1 +tries=1 @127.0.0.1 -p "$(dns_port)" web.default.svc.cluster.local | grep -q .'
+dport=$(dns_port)
 expect_match "svcnet dns --kubeconfig (node token, CA) answers from the API" \
 	'^10\.' "$(dig +short @127.0.0.1 -p "${dport:-53}" web.default.svc.cluster.local)"
-for _ in $(seq 1 50); do
+web_slice() { # "web" once the admin reads a slice of the Service web
 	c -s -H "Authorization: Bearer admin-token" "$S/apis/discovery.k8s.io/v1/namespaces/default/endpointslices" |
-		jq -e '.items[] | select(.metadata.labels["kubernetes.io/service-name"]=="web")' >/dev/null && break
-	sleep 0.2
-done
-expect_eq "svcnet controllers --kubeconfig (controller token, CA) writes slices" web \
-	"$(c -s -H "Authorization: Bearer admin-token" "$S/apis/discovery.k8s.io/v1/namespaces/default/endpointslices" |
-		jq -r '[.items[].metadata.labels["kubernetes.io/service-name"]] | map(select(.=="web")) | .[0]')"
+		jq -r '[.items[].metadata.labels["kubernetes.io/service-name"]] | map(select(.=="web")) | .[0]'
+}
+wait_for 10 'test "$(web_slice)" = web'
+expect_eq "svcnet controllers --kubeconfig (controller token, CA) writes slices" web "$(web_slice)"
 
 # CVE-2020-8554: externalIPs only inside --allow-external-ips.
 A=(-H "Authorization: Bearer admin-token" -H 'Content-Type: application/json')
