@@ -9,53 +9,17 @@
 # the storm and the descriptor count returns to its baseline; with every
 # backend gone (processes dead, or endpoints removed) a connection is
 # refused at once, not after a time-out.
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SVCNET=${SVCNET:-$ROOT/build/svcnet}
-ID=${SVCN_TEST_ID:-$$}
-NODE=svcn-fnode-$ID
-CLIENT=svcn-fcl-$ID
-BACKENDS="svcn-fb1-$ID svcn-fb2-$ID"
+. "$(dirname "$0")/proxy_lib.sh"
+MODE=userspace
+proxy_names f 2
 
 if [ "${1:-}" != --inner ]; then
-	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 0; }
-	for t in ip iptables curl kubectl prlimit python3; do
-		command -v $t >/dev/null || { echo "SKIP: $t is not installed"; exit 0; }
-	done
-	ip netns add "$NODE" || { echo "FAIL: ip netns add"; exit 1; }
-	teardown() {
-		for ns in $NODE $CLIENT $BACKENDS; do
-			ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-			ip netns del "$ns" 2>/dev/null
-		done
-	}
-	trap teardown EXIT
-	set -e
-	ip -n "$NODE" link set lo up
-	ip -n "$NODE" link add svc0 type veth peer name svc0p
-	ip -n "$NODE" link set svc0 up
-	ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$NODE" route add 10.96.0.0/12 dev svc0
-	i=0
-	for ns in $BACKENDS $CLIENT; do
-		i=$((i + 1))
-		[ "$ns" = "$CLIENT" ] && i=9
-		ip netns add "$ns"
-		ip -n "$ns" link set lo up
-		ip link add "f$i-$ID" netns "$NODE" type veth peer name eth0 netns "$ns"
-		ip -n "$NODE" addr add "10.244.$i.1/24" dev "f$i-$ID"
-		ip -n "$NODE" link set "f$i-$ID" up
-		ip -n "$ns" addr add "10.244.$i.2/24" dev eth0
-		ip -n "$ns" link set eth0 up
-		ip -n "$ns" route add 10.96.0.0/12 via "10.244.$i.1"
-	done
-	set +e
-	SVCN_TEST_ID=$ID timeout 300 ip netns exec "$NODE" bash "$0" --inner
-	exit $?
+	proxy_need iptables curl kubectl prlimit python3
+	proxy_netns 10.96.0.0/12
+	proxy_inner 300
 fi
 
 . "$ROOT/tests/e2e/lib.sh"
-inb() { ip netns exec "$1" "${@:2}"; }
-cl() { ip netns exec "$CLIENT" "$@"; }
 
 # The backend: one process serving many connections. Port 8080 says "b1"
 # and holds the connection until the client closes; 8082 sends 1000 bytes,
@@ -144,63 +108,25 @@ for s in socks:
 print(connected, greeted)
 EOF
 
-for b in b1 b2; do
-	ns=svcn-f$b-$ID
-	inb "$ns" bash -c "ulimit -n 4096; exec python3 $TMP/backend.py $b" >/dev/null 2>&1 &
+for i in 1 2; do
+	inb "$(backend_ns $i)" bash -c "ulimit -n 4096; exec python3 $TMP/backend.py b$i" >/dev/null 2>&1 &
 	PIDS+=($!)
-	echo $! >"$TMP/$b.pid"
+	echo $! >"$TMP/b$i.pid"
 done
 
 start_apiserver "$TMP/data" || { fail "start API server"; finish; }
-kubectl() { command kubectl --server "$SERVER" --request-timeout=20s "$@"; }
-svc() { # name clusterIP port
-	kubectl apply -f - >/dev/null <<EOF
-{"apiVersion":"v1","kind":"Service","metadata":{"name":"$1","namespace":"default"},
- "spec":{"clusterIP":"$2","ports":[{"name":"p","port":$3,"protocol":"TCP"}]}}
-EOF
-}
-slice() { # name service port addresses...
-	local name=$1 svcname=$2 port=$3 eps="" a
-	shift 3
-	for a in "$@"; do eps="$eps${eps:+,}{\"addresses\":[\"$a\"],\"conditions\":{\"ready\":true}}"; done
-	kubectl apply -f - >/dev/null <<EOF
-{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"$name",
- "namespace":"default","labels":{"kubernetes.io/service-name":"$svcname"}},
- "addressType":"IPv4","ports":[{"name":"p","port":$port,"protocol":"TCP"}],
- "endpoints":[$eps]}
-EOF
-}
-svc hold 10.96.200.10 80
-slice hold-1 hold 8080 10.244.1.2
-svc rst 10.96.200.11 80
-slice rst-1 rst 8082 10.244.1.2
-svc bulk 10.96.200.12 80
-slice bulk-1 bulk 8083 10.244.1.2
-svc gone 10.96.200.13 80
-slice gone-1 gone 8080 10.244.2.2
+svc hold 10.96.200.10 80 TCP
+slice hold-1 hold 8080 TCP 10.244.1.2
+svc rst 10.96.200.11 80 TCP
+slice rst-1 rst 8082 TCP 10.244.1.2
+svc bulk 10.96.200.12 80 TCP
+slice bulk-1 bulk 8083 TCP 10.244.1.2
+svc gone 10.96.200.13 80 TCP
+slice gone-1 gone 8080 TCP 10.244.2.2
 
-PLOG=$TMP/proxy.log
-prlimit --nofile=256 "$SVCNET" proxy --server "$SERVER" --node node-a --mode userspace \
-	--min-sync-period 100ms --sync-period 2s --metrics-listen 127.0.0.1:10249 >>"$PLOG" 2>&1 &
-PROXY=$!
-PIDS+=($PROXY)
-LOGS+=("$PLOG")
-for _ in $(seq 1 100); do
-	curl -fs http://127.0.0.1:10249/readyz >/dev/null 2>&1 && break
-	sleep 0.1
-done
-wait_rules() { # REGEX: until the nat chain matches (5 s at most)
-	for _ in $(seq 1 50); do
-		iptables -t nat -S SVCNET-USERSPACE 2>/dev/null | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-if wait_rules "10.96.200.13/32 .*REDIRECT"; then pass "proxy (256 descriptors) starts and syncs"; else
-	fail "proxy starts and syncs"
-	tail -20 "$PLOG"
-	finish
-fi
+PROXY_WRAP=(prlimit --nofile=256)
+start_proxy --sync-period 2s
+proxy_started "proxy (256 descriptors) starts and syncs" wait_rule "10.96.200.13/32 .*REDIRECT"
 expect_eq "the proxy runs with a limit of 256 descriptors" 256 \
 	"$(awk '/Max open files/ {print $4}' /proc/$PROXY/limits)"
 get() { cl timeout 5 python3 -c "import socket; s=socket.create_connection(('$1',80),timeout=3); print(s.recv(100).decode().strip())" 2>&1; }
@@ -240,18 +166,15 @@ ticks=$((cpu1 - cpu0))
 ok=0
 for _ in $(seq 1 20); do [ "$(get 10.96.200.10)" = b1 ] && ok=$((ok + 1)); done
 expect_eq "after the storm, 20 of 20 new connections are proxied" 20 "$ok"
-now=$base
-for _ in $(seq 1 50); do
-	now=$(ls /proc/$PROXY/fd | wc -l)
-	[ "$now" -le "$base" ] && break
-	sleep 0.1
-done
+fds() { ls /proc/$PROXY/fd | wc -l; }
+wait_for 5 'test "$(fds)" -le "$base"'
+now=$(fds)
 [ "$now" -le "$base" ] && pass "descriptors back to the baseline ($now <= $base): no leak" ||
 	fail "descriptors: $now after the storm, $base before"
 
 # Every backend gone: the processes dead (endpoints still listed), then the endpoints removed.
 # python3 may be a wrapper that forks the interpreter: stop the whole namespace.
-ip netns pids svcn-fb2-$ID | xargs -r kill -9
+ip netns pids "$(backend_ns 2)" | xargs -r kill -9
 sleep 0.2
 expect_match "b2's server is down" 'refused' \
 	"$(timeout 5 python3 -c "import socket; socket.create_connection(('10.244.2.2', 8080), timeout=2)" 2>&1)"
@@ -274,22 +197,11 @@ expect_match "the only backend dead: the client is refused or reset" '^refused '
 ms=${out#* }
 [ "${ms:-9999}" -lt 100 ] 2>/dev/null && pass "... at once ($ms ms)" || fail "refusal took: $out"
 kubectl delete endpointslice gone-1 >/dev/null
-for _ in $(seq 1 50); do
-	iptables -t nat -S SVCNET-USERSPACE 2>/dev/null | grep -q "10.96.200.13/32" || break
-	sleep 0.1
-done
+wait_no_rule "10.96.200.13/32"
 out=$(refused 10.96.200.13)
 expect_match "endpoints removed: the client is refused" '^refused ' "$out"
 ms=${out#* }
 [ "${ms:-9999}" -lt 100 ] 2>/dev/null && pass "... at once ($ms ms)" || fail "refusal took: $out"
 expect_eq "the other Services still work" b1 "$(get 10.96.200.10)"
 
-if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$PLOG"; then
-	fail "the sanitizers found a fault in the proxy"
-	grep -E -A12 'AddressSanitizer|LeakSanitizer|runtime error' "$PLOG" | head -40
-fi
-if [ "$FAILED" != 0 ]; then
-	echo "--- proxy log"
-	tail -30 "$PLOG"
-fi
-finish
+proxy_finish
