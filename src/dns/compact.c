@@ -221,8 +221,8 @@ static void fill_slice(struct pack *p, const json_t *obj, const char *ns, const 
 	if (!s)
 		s = scratch;
 	memset(s, 0, sizeof(*s));
-	s->key = put_key(p, ns, name);
-	s->service_key = svc ? put_key(p, ns, svc) : NULL;
+	s->key = ns && name ? put_key(p, ns, name) : NULL;
+	s->service_key = ns && svc ? put_key(p, ns, svc) : NULL;
 	/* Only IPv4 and IPv6 slices give records (not FQDN ones). */
 	if (at && (!strcmp(at, "IPv4") || !strcmp(at, "IPv6"))) {
 		s->eps = put_endpoints(p, json_object_get(obj, "endpoints"), &s->neps);
@@ -237,8 +237,6 @@ struct dns_slice *dns_slice_from_json(const json_t *obj)
 	struct dns_slice scratch;
 	struct pack p = {NULL, 0};
 
-	if (!ns || !name)
-		return NULL;
 	fill_slice(&p, obj, ns, name, &scratch);
 	p = (struct pack){xmalloc(p.used), 0};
 	fill_slice(&p, obj, ns, name, &scratch);

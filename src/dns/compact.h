@@ -47,7 +47,7 @@ struct dns_endpoint {
 };
 
 struct dns_slice {
-	const char *key;		/* "namespace/name" of the slice */
+	const char *key;		/* "namespace/name" of the slice, or NULL */
 	const char *service_key;	/* "namespace/<kubernetes.io/service-name>", or NULL */
 	const struct dns_endpoint *eps; /* none unless addressType is IPv4 or IPv6 */
 	const struct dns_port *ports;
@@ -63,7 +63,11 @@ struct dns_slice {
  */
 struct dns_svc *dns_svc_from_json(const json_t *obj);
 
-/* The compact copy of an EndpointSlice object; as dns_svc_from_json. */
+/*
+ * The compact copy of an EndpointSlice object (borrowed), as
+ * dns_svc_from_json but never NULL: key is NULL when the slice has no name or
+ * namespace, service_key when it has no namespace or label.
+ */
 struct dns_slice *dns_slice_from_json(const json_t *obj);
 
 /* "namespace/name" of any object (caller frees), or NULL when either is missing. */

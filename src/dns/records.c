@@ -229,9 +229,9 @@ static size_t build_cluster_ip(const struct dns_svc *svc, const uint8_t *base, s
 	return n + add_srvs(out, svc->ports, svc->nports, base, blen, base, blen, ttl);
 }
 
-size_t dns_records_build(const struct dns_svc *svc, const struct dns_slice *const *slices,
-			 size_t nslices, const uint8_t *zone, size_t zonelen, uint32_t ttl,
-			 struct dns_records *out)
+size_t dns_records_build_compact(const struct dns_svc *svc, const struct dns_slice *const *slices,
+				 size_t nslices, const uint8_t *zone, size_t zonelen, uint32_t ttl,
+				 struct dns_records *out)
 {
 	uint8_t base[DNS_NAME_MAX];
 	size_t before = out->n;
@@ -257,4 +257,23 @@ size_t dns_records_build(const struct dns_svc *svc, const struct dns_slice *cons
 	fix_srv_weights(&mine);
 	out->n = before + mine.n;
 	return mine.n;
+}
+
+size_t dns_records_build(const json_t *svc, const json_t *const *slices, size_t nslices,
+			 const uint8_t *zone, size_t zonelen, uint32_t ttl, struct dns_records *out)
+{
+	struct dns_svc *s = dns_svc_from_json(svc);
+	struct dns_slice **sl = xcalloc(nslices + 1, sizeof(*sl));
+	size_t n = 0;
+
+	for (size_t i = 0; i < nslices; i++)
+		sl[i] = dns_slice_from_json(slices[i]);
+	if (s)
+		n = dns_records_build_compact(s, (const struct dns_slice *const *)sl, nslices, zone,
+					      zonelen, ttl, out);
+	for (size_t i = 0; i < nslices; i++)
+		free(sl[i]);
+	free(sl);
+	free(s);
+	return n;
 }

@@ -10,6 +10,7 @@
 #include "dns/compact.h"
 #include "dns/wire.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,8 +36,8 @@ struct dns_records {
 	}
 
 /*
- * Computes the records of svc (the compact copy of a Service) and its
- * EndpointSlices (slices[0..nslices), those labelled
+ * Computes the records of svc (the compact copy of a Service, compact.h)
+ * and its EndpointSlices (slices[0..nslices), those labelled
  * kubernetes.io/service-name with svc's name in its namespace) under zone (lowercased wire form,
  * "cluster.local"). Appends them to out sorted by (name, type, rdata) without duplicates:
  * - ClusterIP/NodePort/LoadBalancer: A/AAAA per ClusterIP, PTR back to the
@@ -48,8 +49,17 @@ struct dns_records {
  * Malformed parts (bad addresses, over-long names) are skipped. Returns the
  * number of records added.
  */
-size_t dns_records_build(const struct dns_svc *svc, const struct dns_slice *const *slices,
-			 size_t nslices, const uint8_t *zone, size_t zonelen, uint32_t ttl,
+size_t dns_records_build_compact(const struct dns_svc *svc, const struct dns_slice *const *slices,
+				 size_t nslices, const uint8_t *zone, size_t zonelen, uint32_t ttl,
+				 struct dns_records *out);
+
+/*
+ * The same from the Service and EndpointSlice objects (borrowed), through
+ * their compact copies: for tests and the fuzz target, and for callers that
+ * hold JSON anyway. A Service without name or namespace has no records.
+ */
+size_t dns_records_build(const json_t *svc, const json_t *const *slices, size_t nslices,
+			 const uint8_t *zone, size_t zonelen, uint32_t ttl,
 			 struct dns_records *out);
 
 /*

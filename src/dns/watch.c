@@ -100,8 +100,8 @@ static void rebuild(struct dns_watch *w, struct entry *e)
 	if (w->synced < 2)
 		return;
 	if (e->svc)
-		dns_records_build(e->svc, e->slices, e->nslices, w->zone, w->zonelen, w->srv->ttl,
-				  &recs);
+		dns_records_build_compact(e->svc, e->slices, e->nslices, w->zone, w->zonelen,
+					  w->srv->ttl, &recs);
 	size_t n = recs.n;
 	dns_db_set_service(w->srv->db, e->key, &recs);
 	log_debug("dns", "%s: %zu records", e->key, n);
@@ -172,8 +172,10 @@ static void slice_set(void *arg, const json_t *obj)
 {
 	struct dns_watch *w = arg;
 	struct dns_slice *sl = dns_slice_from_json(obj);
-	if (!sl)
+	if (!sl->key) {
+		free(sl);
 		return;
+	}
 	size_t klen = strlen(sl->key);
 	uint64_t h = dns_table_hash(sl->key, klen);
 	pthread_mutex_lock(&w->lock);

@@ -78,24 +78,6 @@ static char *render(const struct dns_records *r)
 	return out;
 }
 
-/* dns_records_build from JSON objects, through their compact copies. */
-static size_t build(const json_t *svc, const json_t *const *slices, size_t n, struct dns_records *r)
-{
-	struct dns_svc *s = dns_svc_from_json(svc);
-	struct dns_slice *sl[8] = {NULL};
-	size_t added = 0;
-
-	assert_non_null(s);
-	assert_true(n <= 8);
-	for (size_t i = 0; i < n; i++)
-		assert_non_null(sl[i] = dns_slice_from_json(slices[i]));
-	added = dns_records_build(s, (const struct dns_slice *const *)sl, n, zone, zonelen, 5, r);
-	for (size_t i = 0; i < n; i++)
-		free(sl[i]);
-	free(s);
-	return added;
-}
-
 static int setup(void **state)
 {
 	zonelen = (size_t)dns_name_from_text("cluster.local", zone);
@@ -109,7 +91,7 @@ static void test_cluster_ip(void **state)
 				     "\"protocol\":\"TCP\"},{\"name\":\"dns\",\"port\":53,"
 				     "\"protocol\":\"UDP\"}]}");
 	struct dns_records r = DNS_RECORDS_INIT;
-	assert_int_equal(build(svc, NULL, 0, &r), 6);
+	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 6);
 	const char *want =
 	    "_dns._udp.web.default.svc.cluster.local. SRV 0 100 53 web.default.svc.cluster.local.\n"
 	    "_http._tcp.web.default.svc.cluster.local. SRV 0 100 80 "
@@ -138,22 +120,22 @@ static void test_unnamed_port_and_external_name(void **state)
 {
 	json_t *svc = service("one", "{\"clusterIP\":\"10.0.0.12\",\"ports\":[{\"port\":80}]}");
 	struct dns_records r = DNS_RECORDS_INIT;
-	assert_int_equal(build(svc, NULL, 0, &r), 2);
+	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 2);
 	dns_records_free(&r);
 	json_decref(svc);
 
 	svc = service("ext", "{\"type\":\"ExternalName\",\"externalName\":\"Db.Example.COM\"}");
-	assert_int_equal(build(svc, NULL, 0, &r), 1);
+	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 1);
 	assert_string_equal(render(&r), "ext.default.svc.cluster.local. 5 db.example.com.\n");
 	dns_records_free(&r);
 	json_decref(svc);
 
 	/* Nothing for a Service without an address or with a bad name. */
 	svc = service("none", "{\"clusterIP\":\"\"}");
-	assert_int_equal(build(svc, NULL, 0, &r), 0);
+	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 0);
 	json_decref(svc);
 	svc = service("a.b", "{\"clusterIP\":\"10.0.0.1\"}");
-	assert_int_equal(build(svc, NULL, 0, &r), 0);
+	assert_int_equal(dns_records_build(svc, NULL, 0, zone, zonelen, 5, &r), 0);
 	json_decref(svc);
 }
 
@@ -172,7 +154,7 @@ static void test_headless(void **state)
 	json_t *slice = obj(headless_slice);
 	const json_t *slices[] = {slice, slice}; /* duplicates collapse */
 	struct dns_records r = DNS_RECORDS_INIT;
-	build(svc, slices, 2, &r);
+	dns_records_build(svc, slices, 2, zone, zonelen, 5, &r);
 	char *got = render(&r);
 	const char *want[] = {
 	    "db.default.svc.cluster.local. A 10.1.0.1\n",
@@ -195,7 +177,7 @@ static void test_headless(void **state)
 
 	/* publishNotReadyAddresses includes the not-ready endpoint. */
 	json_object_set_new(json_object_get(svc, "spec"), "publishNotReadyAddresses", json_true());
-	build(svc, slices, 1, &r);
+	dns_records_build(svc, slices, 1, zone, zonelen, 5, &r);
 	assert_non_null(strstr(render(&r), "A 10.1.0.3"));
 	assert_non_null(strstr(render(&r), "SRV 0 33 5432"));
 	dns_records_free(&r);
@@ -205,7 +187,7 @@ static void test_headless(void **state)
 	json_t *eps = json_object_get(slice, "endpoints");
 	json_array_remove(eps, 1);
 	json_array_remove(eps, 0);
-	assert_int_equal(build(svc, slices, 1, &r), 0);
+	assert_int_equal(dns_records_build(svc, slices, 1, zone, zonelen, 5, &r), 0);
 	json_decref(slice);
 	json_decref(svc);
 }
@@ -312,7 +294,16 @@ static void test_compact_slice(void **state)
 	s = dns_slice_from_json(slice);
 	assert_int_equal(s->neps, 0);
 	assert_int_equal(s->nports, 0);
+	assert_string_equal(s->key, "default/db-abc");
 	assert_null(s->service_key);
+	free(s);
+	/* Without metadata it still converts (for dns_records_build), with no keys. */
+	json_object_del(slice, "metadata");
+	json_object_set_new(slice, "addressType", json_string("IPv4"));
+	s = dns_slice_from_json(slice);
+	assert_null(s->key);
+	assert_null(s->service_key);
+	assert_int_equal(s->neps, 5);
 	free(s);
 	json_decref(slice);
 }
@@ -330,7 +321,7 @@ static void put(struct dns_db *db, json_t *svc, json_t *slice)
 {
 	struct dns_records r = DNS_RECORDS_INIT;
 	const json_t *slices[] = {slice};
-	build(svc, slices, slice ? 1 : 0, &r);
+	dns_records_build(svc, slices, slice ? 1 : 0, zone, zonelen, 5, &r);
 	char key[256];
 	snprintf(key, sizeof(key), "default/%s",
 		 json_string_value(json_object_get(json_object_get(svc, "metadata"), "name")));
@@ -564,8 +555,7 @@ static void test_truncation(void **state)
 	struct fixture *f = *state;
 	/* A headless Service of 100 ready endpoints: 1600 bytes of A records. */
 	struct dns_records r = DNS_RECORDS_INIT;
-	json_t *slice = obj("{\"metadata\":{\"name\":\"big-1\",\"namespace\":\"default\"},"
-			    "\"addressType\":\"IPv4\",\"endpoints\":[]}");
+	json_t *slice = obj("{\"addressType\":\"IPv4\",\"endpoints\":[]}");
 	json_t *eps = json_object_get(slice, "endpoints");
 	for (int i = 0; i < 100; i++) {
 		char ip[32];
@@ -576,7 +566,7 @@ static void test_truncation(void **state)
 	}
 	json_t *svc = service("big", "{\"clusterIP\":\"None\"}");
 	const json_t *slices[] = {slice};
-	build(svc, slices, 1, &r);
+	dns_records_build(svc, slices, 1, zone, zonelen, 5, &r);
 	dns_db_set_service(f->db, "default/big", &r);
 
 	ask(f, "big.default.svc.cluster.local", DNS_T_A, false, 0, false);
