@@ -124,10 +124,15 @@ char *agent_netns_name(const char *ns, const char *name);
 /* Runs argv (searched in PATH) and waits; output into *out when non-NULL. */
 int agent_run_cmd(const char *const argv[], char **out);
 
-/* Creates (or reuses) the bridge with gw/prefix on it, up. */
-int agent_net_bridge_up(const char *bridge, const struct ip_addr *gw, int prefix, char **err)
-    __attribute__((warn_unused_result));
-void agent_net_bridge_down(const char *bridge);
+/*
+ * Creates (or reuses) the bridge with gw/prefix on it, up, and turns on IPv4
+ * forwarding (a kernel proxy sends a pod's Service traffic to another pod),
+ * as the bridge CNI plugin does for a gateway; *forward_was gets the value
+ * it had ('0' or '1'), for agent_net_bridge_down to put back.
+ */
+int agent_net_bridge_up(const char *bridge, const struct ip_addr *gw, int prefix, char *forward_was,
+			char **err) __attribute__((warn_unused_result));
+void agent_net_bridge_down(const char *bridge, char forward_was);
 
 /*
  * Creates namespace netns (removing a stale one of that name), a veth pair
@@ -203,6 +208,7 @@ struct agent {
 	char *node, *zone, *data_dir, *bridge, *cluster_dns;
 	char node_ip[IP_STRLEN];
 	int prefix, heartbeat_s;
+	char forward_was; /* net.ipv4.ip_forward before the bridge came up */
 	struct agent_ipam ipam;
 	struct informer *pods, *unscheduled;
 	struct workqueue *q;

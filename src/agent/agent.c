@@ -229,7 +229,7 @@ static int setup(struct agent *a, const struct agent_config *cfg, char **err)
 	ip_addr_format(&gw, a->node_ip);
 	a->prefix = a->ipam.cidr.prefix;
 	a->cluster_dns = xstrdup(cfg->cluster_dns ? cfg->cluster_dns : a->node_ip);
-	rc = agent_net_bridge_up(a->bridge, &gw, a->prefix, err);
+	rc = agent_net_bridge_up(a->bridge, &gw, a->prefix, &a->forward_was, err);
 	if (rc == 0)
 		rc = agent_node_register(a, err);
 	return rc;
@@ -288,7 +288,7 @@ void agent_stop(struct agent *a)
 	informer_free(a->unscheduled);
 	workqueue_free(a->q);
 	if (a->node_ip[0])
-		agent_net_bridge_down(a->bridge);
+		agent_net_bridge_down(a->bridge, a->forward_was);
 	if (a->loop_started)
 		log_info("agent", "node %s: stopped; pods, namespaces and bridge removed", a->node);
 	agent_ipam_close(&a->ipam);

@@ -4,7 +4,10 @@
  * address in the pod CIDR, and for each pod a network namespace
  * "svcnet-NS-NAME" whose eth0 is the pod end of a veth pair plugged into the
  * bridge, with the default route via the node, so Service addresses reach
- * the node's proxy and nothing routes beyond the node.
+ * the node's proxy and nothing routes beyond the node. As for kubelet's
+ * hairpin-veth mode, each pod's bridge port has hairpin on, and the node
+ * forwards IPv4 while the bridge is up: a kernel proxy may send a pod's
+ * Service traffic to a neighbour, or back to the pod itself.
  */
 #include "agent/agent-internal.h"
 
@@ -87,7 +90,23 @@ char *agent_netns_name(const char *ns, const char *name)
 	return xasprintf("svcnet-%s-%s", ns, name);
 }
 
-int agent_net_bridge_up(const char *bridge, const struct ip_addr *gw, int prefix, char **err)
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+
+/* Writes c to IP_FORWARD unless it holds c; returns what it held, or 0. */
+static char set_forward(char c)
+{
+	char was = 0;
+	int fd = open(IP_FORWARD, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (read(fd, &was, 1) == 1 && was != c && pwrite(fd, &c, 1, 0) == 1)
+		log_info("agent", "net.ipv4.ip_forward set to %c (was %c)", c, was);
+	close(fd);
+	return was;
+}
+
+int agent_net_bridge_up(const char *bridge, const struct ip_addr *gw, int prefix, char *forward_was,
+			char **err)
 {
 	char a[IP_STRLEN], *cidr = xasprintf("%s/%d", ip_addr_format(gw, a), prefix);
 	int rc = 0;
@@ -99,14 +118,18 @@ int agent_net_bridge_up(const char *bridge, const struct ip_addr *gw, int prefix
 		rc = IP(err, "addr", "add", cidr, "dev", bridge);
 	if (rc == 0)
 		rc = IP(err, "link", "set", bridge, "up");
+	if (rc == 0)
+		*forward_was = set_forward('1');
 	free(out);
 	free(cidr);
 	return rc;
 }
 
-void agent_net_bridge_down(const char *bridge)
+void agent_net_bridge_down(const char *bridge, char forward_was)
 {
 	IP(NULL, "link", "del", bridge);
+	if (forward_was == '0')
+		set_forward('0');
 }
 
 /* A veth name from a hash of the namespace name: at most 15 characters. */
@@ -152,6 +175,9 @@ int agent_net_pod_up(const char *bridge, const char *netns, const char *ip, int 
 		rc = IP(err, "link", "set", peer, "netns", netns);
 	if (rc == 0)
 		rc = IP(err, "link", "set", host, "master", bridge, "up");
+	/* Hairpin: a pod's Service traffic the proxy sends back to it leaves by its port. */
+	if (rc == 0)
+		rc = IP(err, "link", "set", host, "type", "bridge_slave", "hairpin", "on");
 	if (rc == 0)
 		rc = IP(err, "-n", netns, "link", "set", peer, "name", "eth0");
 	if (rc == 0)

@@ -51,8 +51,9 @@ static const char up_help[] =
     "works. Takes the flags of 'svcnet apiserver', and:\n"
     "  --dns-listen ADDR:PORT|none   cluster DNS (default 127.0.0.1:53)\n"
     "  --dns-upstream ADDR:PORT,...  where other names are forwarded (default: refused)\n"
-    "  --proxy-mode MODE|none        the node proxy: userspace (default as root), iptables,\n"
-    "                                nftables, ipvs, ebpf; none (default otherwise)\n"
+    "  --proxy-mode MODE|none        the node proxy: nftables (default as root; userspace\n"
+    "                                when nftables cannot start), userspace, iptables,\n"
+    "                                ipvs, ebpf; none (default otherwise)\n"
     "  --lb-pool CIDR                addresses for LoadBalancer Services (default: none)\n"
     "  --node NAME                   this node's name (default: the host name)\n"
     "  --zone ZONE                   the node's topology.kubernetes.io/zone\n"
@@ -165,6 +166,7 @@ static int up_flag(struct up_config *upc, int c, const char *arg)
 			return -1;
 		}
 		upc->proxy_mode = arg;
+		upc->proxy_default = false;
 		break;
 	}
 	return 0;

@@ -36,7 +36,8 @@ void up_config_defaults(struct up_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->dns_listen = "127.0.0.1:53";
-	cfg->proxy_mode = getuid() == 0 ? "userspace" : "none";
+	cfg->proxy_mode = getuid() == 0 ? "nftables" : "none";
+	cfg->proxy_default = true;
 	cfg->pod_cidr = "10.244.0.0/24";
 	cfg->run_agent = getuid() == 0;
 }
@@ -190,9 +191,18 @@ static int start_proxy(const struct up_config *cfg, struct up_parts *p, char **e
 	if (cfg->service_cidrs)
 		pc.service_cidr = cfg->service_cidrs;
 	pc.metrics_listen = "none";
-	if (!cfg->keep_rules)
-		p->proxy_mode = xstrdup(cfg->proxy_mode);
-	return proxy_start(&pc, &p->proxy, err);
+	int rc = proxy_start(&pc, &p->proxy, err);
+	if (rc < 0 && cfg->proxy_default && strcmp(pc.mode, "userspace")) {
+		log_warn("svcnet", "up: the %s proxy cannot start (%s); using the userspace proxy",
+			 pc.mode, *err);
+		free(*err);
+		*err = NULL;
+		pc.mode = "userspace";
+		rc = proxy_start(&pc, &p->proxy, err);
+	}
+	if (rc == 0 && !cfg->keep_rules)
+		p->proxy_mode = xstrdup(pc.mode);
+	return rc;
 }
 
 int up_start(const struct up_config *cfg, int api_port, struct up_parts **out, char **err)
@@ -217,7 +227,7 @@ int up_start(const struct up_config *cfg, int api_port, struct up_parts **out, c
 		return rc;
 	}
 	log_info("svcnet", "up: controllers, DNS %s, proxy %s, local pods %s", cfg->dns_listen,
-		 cfg->proxy_mode, p->agent ? cfg->pod_cidr : "off");
+		 p->proxy_mode ? p->proxy_mode : cfg->proxy_mode, p->agent ? cfg->pod_cidr : "off");
 	*out = p;
 	return 0;
 }

@@ -25,6 +25,7 @@ struct up_config {
 	const char *pod_cidr;	   /* local pods' addresses; the first is the node's */
 	const char *data_dir;	   /* the agent keeps pod logs and addresses here */
 	const char *service_cidrs; /* the API server's, for kubernetes and kube-dns IPs */
+	bool proxy_default;	   /* proxy_mode was not asked for: may fall back */
 	bool run_agent;		   /* run local pods (as root) */
 	bool keep_rules;	   /* leave the proxy's rules in place at exit */
 };

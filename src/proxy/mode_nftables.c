@@ -157,8 +157,8 @@ static void nftm_stop(void *state)
 	if (!s)
 		return;
 	nft_ctx_free(s->ctx);
-	free(s->opts[0].picks);
-	free(s->opts[1].picks);
+	nft_opts_release(&s->opts[0]);
+	nft_opts_release(&s->opts[1]);
 	svcmap_free(s->last);
 	free(s);
 }

@@ -27,6 +27,12 @@ struct nft_opts {
 	 */
 	bool *picks;
 	size_t n_picks;
+	/*
+	 * The clusterIP endpoints' addresses with how many entries hold each
+	 * (the hairpin set's elements), kept by the generator; a full sync
+	 * counts afresh.
+	 */
+	struct nft_eprefs *eprefs;
 	/* Set while a partial text is made; need_full when it cannot be. */
 	bool partial, need_full;
 };
@@ -51,6 +57,9 @@ char *nft_text_full(const struct svcmap *m, struct nft_opts *o);
  * do. Caller frees.
  */
 char *nft_text_partial(const struct svcmap *old, const struct svcmap *new, struct nft_opts *o);
+
+/* Frees o's generator state (picks, eprefs), not o. */
+void nft_opts_release(struct nft_opts *o);
 
 /* The commands that remove svcnet's tables (missing ones are fine). */
 extern const char nft_text_cleanup[];

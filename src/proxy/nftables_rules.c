@@ -10,7 +10,9 @@
  * chains' DNAT) reject what has no endpoints, anything else sent to a
  * clusterIP, and anything sent to the rest of the Service range (the
  * interval set service_range); TCP with a reset, since the kernel retries a
- * SYN answered with ICMP. With external_only, clusterIPs (and the Service
+ * SYN answered with ICMP. A pod sent to itself through a Service is
+ * masqueraded (the set hairpin holds endpoint . endpoint for every clusterIP
+ * endpoint), else its reply would never leave it. With external_only, clusterIPs (and the Service
  * range) are left out: the ebpf mode serves them at connect().
  */
 #include "proxy/nftables_internal.h"
@@ -29,6 +31,7 @@
 	"typeof meta l4proto . th dport . numgen random mod 1 : %s daddr . th dport;"
 
 enum {
+	S_HAIRPIN,
 	S_CLUSTER_IPS,
 	S_NOEPS,
 	S_NP_NOEPS,
@@ -40,8 +43,8 @@ enum {
 	NSETS
 };
 static const char *const set_names[NSETS] = {
-    "cluster_ips", "no_endpoints", "np_noeps", "masq_cluster",
-    "services",	   "nodeports",	   "backends", "np_backends",
+    "hairpin",	"cluster_ips", "no_endpoints", "np_noeps",    "masq_cluster",
+    "services", "nodeports",   "backends",     "np_backends",
 };
 
 /* Elements to add or delete (keys only), one list per set. */
@@ -189,6 +192,81 @@ static void entry_elems(struct elems *e, const struct svcmap_port *p, bool ext_o
 	backend_elems(e, S_NPB, key, p->external_eps, p->n_external_eps);
 }
 
+/*
+ * The endpoint reference counts: an open-addressing table of addresses.
+ * A count that falls to 0 keeps its slot until the table grows.
+ */
+struct nft_eprefs {
+	struct ip_addr *addr;
+	unsigned *count;
+	size_t cap, used;
+};
+
+static size_t addr_hash(const struct ip_addr *a, size_t cap)
+{
+	return (size_t)fnv(0xcbf29ce484222325ULL, a->b, 16) & (cap - 1);
+}
+
+static unsigned *eprefs_slot(struct nft_eprefs *r, const struct ip_addr *a);
+
+static void eprefs_grow(struct nft_eprefs *r)
+{
+	struct nft_eprefs old = *r;
+	r->cap = old.cap ? old.cap * 2 : 64;
+	r->addr = xcalloc(r->cap, sizeof(*r->addr));
+	r->count = xcalloc(r->cap, sizeof(*r->count));
+	r->used = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.count[i])
+			*eprefs_slot(r, &old.addr[i]) = old.count[i];
+	free(old.addr);
+	free(old.count);
+}
+
+/* a's count, its slot made if missing. */
+static unsigned *eprefs_slot(struct nft_eprefs *r, const struct ip_addr *a)
+{
+	if ((r->used + 1) * 4 > r->cap * 3)
+		eprefs_grow(r);
+	size_t i = addr_hash(a, r->cap);
+	while (r->addr[i].family && memcmp(r->addr[i].b, a->b, 16))
+		i = (i + 1) & (r->cap - 1);
+	if (!r->addr[i].family) {
+		r->addr[i] = *a;
+		r->used++;
+	}
+	return &r->count[i];
+}
+
+/* p's clusterIP endpoints counted up (up) or down; elements come or go at 0. */
+static void hairpin_elems(struct elems *e, struct nft_opts *o, const struct svcmap_port *p, bool up)
+{
+	char a[IP_STRLEN];
+	if (o->external_only)
+		return;
+	if (!o->eprefs)
+		o->eprefs = xcalloc(1, sizeof(*o->eprefs));
+	for (size_t i = 0; i < p->n_cluster_eps; i++) {
+		const struct ip_addr *x = &p->cluster_eps[i].addr;
+		unsigned *c = eprefs_slot(o->eprefs, x);
+		if (up ? (*c)++ == 0 : *c && --*c == 0)
+			el(e, S_HAIRPIN, "%s . %s", ip_addr_format(x, a), a);
+	}
+}
+
+void nft_opts_release(struct nft_opts *o)
+{
+	if (o->eprefs) {
+		free(o->eprefs->addr);
+		free(o->eprefs->count);
+		free(o->eprefs);
+	}
+	free(o->picks);
+	o->eprefs = NULL;
+	o->picks = NULL;
+	o->n_picks = 0;
+}
+
 /* Creates pick-N, extpick-N and nppick-N unless they exist. */
 static void need_pick(struct strbuf *out, struct nft_opts *o, size_t n)
 {
@@ -273,6 +351,7 @@ static void skeleton(struct strbuf *out, const struct nft_opts *o)
 	char cidr[CIDR_STRLEN];
 	sb_printf(out,
 		  "add table %s svcnet\ndelete table %s svcnet\ntable %s svcnet {\n"
+		  "set hairpin { type %s . %s; }\n"
 		  "set cluster_ips { type %s; }\n"
 		  "set no_endpoints { type %s . inet_proto . inet_service; }\n"
 		  "set np_noeps { type inet_proto . inet_service; }\n"
@@ -282,7 +361,7 @@ static void skeleton(struct strbuf *out, const struct nft_opts *o)
 		  "map backends { " BACKENDS_TYPE " }\n"
 		  "map np_backends { " NP_BACKENDS_TYPE " }\n"
 		  "set service_range { type %s; flags interval; ",
-		  f, f, f, ty, ty, ty, ty, f, f, f, ty);
+		  f, f, f, ty, ty, ty, ty, ty, ty, f, f, f, ty);
 	if (o->has_range)
 		sb_printf(out, "elements = { %s } ", ip_cidr_format(&o->range, cidr));
 	sb_puts(out, "}\n");
@@ -304,6 +383,7 @@ static void skeleton(struct strbuf *out, const struct nft_opts *o)
 	    "chain nat_output { type nat hook output priority -100; policy accept; "
 	    "jump dispatch; }\n"
 	    "chain nat_postrouting { type nat hook postrouting priority 100; policy accept; "
+	    "ct status dnat %s saddr . %s daddr @hairpin masquerade fully-random\n"
 	    "meta mark & " MASQ_MARK " == " MASQ_MARK " meta mark set meta mark ^ " MASQ_MARK
 	    " masquerade fully-random; }\n"
 	    "chain reject_services { ct state new %s daddr . meta l4proto . th dport "
@@ -321,7 +401,7 @@ static void skeleton(struct strbuf *out, const struct nft_opts *o)
 	    "ct state new fib daddr type local meta l4proto . th dport @np_noeps "
 	    "meta l4proto tcp reject with tcp reset\n"
 	    "ct state new fib daddr type local meta l4proto . th dport @np_noeps reject; }\n}\n",
-	    f, f, f, f, f, f);
+	    f, f, f, f, f, f, f, f);
 }
 
 char *nft_text_full(const struct svcmap *m, struct nft_opts *o)
@@ -332,6 +412,8 @@ char *nft_text_full(const struct svcmap *m, struct nft_opts *o)
 	skeleton(&out, o);
 	if (o->picks)
 		memset(o->picks, 0, o->n_picks * sizeof(bool));
+	if (o->eprefs)
+		memset(o->eprefs->count, 0, o->eprefs->cap * sizeof(unsigned));
 	for (size_t n = 1; n <= NFT_PRE_PICKS; n++)
 		need_pick(&out, o, n);
 	for (size_t i = 0; i < m->n_ports; i++) {
@@ -340,6 +422,7 @@ char *nft_text_full(const struct svcmap *m, struct nft_opts *o)
 			continue;
 		entry_objects(&out, p, o);
 		entry_elems(&add, p, o->external_only);
+		hairpin_elems(&add, o, p, true);
 		if (!o->external_only)
 			el(&add, S_CLUSTER_IPS, "%s", ip_addr_format(&p->cluster_ip, a));
 	}
@@ -406,6 +489,13 @@ char *nft_text_partial(const struct svcmap *old, const struct svcmap *new, struc
 		any = true;
 		delta_text(&d[i], new, &del, &add, &od, &oa, o);
 	}
+	/* Counts down before up: an address that moves between entries stays. */
+	for (size_t i = 0; i < nd; i++)
+		if (d[i].old && d[i].old->family == o->family)
+			hairpin_elems(&del, o, d[i].old, false);
+	for (size_t i = 0; i < nd; i++)
+		if (d[i].new &&d[i].new->family == o->family)
+			hairpin_elems(&add, o, d[i].new, true);
 	free(d);
 	/*
 	 * The backend maps declared again (a no-op in the kernel): nft cannot

@@ -62,7 +62,7 @@ static void test_full(void **state)
 	assert_non_null(strstr(t, "masquerade fully-random"));
 	assert_non_null(strstr(t, "fib saddr type local")); /* no cluster CIDR */
 	free(t);
-	free(o.picks);
+	nft_opts_release(&o);
 }
 
 /* The rest of the Service range is rejected after the service map and the clusterIPs. */
@@ -99,8 +99,8 @@ static void test_range_reject(void **state)
 	assert_non_null(strstr(t, "set service_range { type ipv6_addr; flags interval; }"));
 	assert_non_null(strstr(t, "ip6 daddr @service_range reject"));
 	free(t);
-	free(o.picks);
-	free(o6.picks);
+	nft_opts_release(&o);
+	nft_opts_release(&o6);
 }
 
 static void test_partial(void **state)
@@ -119,7 +119,7 @@ static void test_partial(void **state)
 	assert_null(strstr(t, "delete element ip svcnet cluster_ips")); /* still in use */
 	free(t);
 	assert_null(nft_text_partial(&new, &new, &o));
-	free(o.picks);
+	nft_opts_release(&o);
 }
 
 static void test_affinity(void **state)
@@ -135,7 +135,7 @@ static void test_affinity(void **state)
 	assert_non_null(strstr(t, "update @aff-"));
 	assert_non_null(strstr(t, "dnat to ip saddr map @aff-"));
 	free(t);
-	free(o.picks);
+	nft_opts_release(&o);
 }
 
 static void test_big_n_goes_full(void **state)
@@ -149,7 +149,38 @@ static void test_big_n_goes_full(void **state)
 	char *t = nft_text_partial(&old, &new, &o);
 	assert_non_null(strstr(t, "delete table ip svcnet"));
 	free(t);
-	free(o.picks);
+	nft_opts_release(&o);
+}
+
+/* A pod reaching itself through a Service is masqueraded: endpoint . endpoint, counted. */
+static void test_hairpin(void **state)
+{
+	struct svcmap_endpoint e1[2], e2[2], e3[1];
+	struct svcmap_port ports[2] = {
+	    entry("default/a:p", "10.96.0.10", 2, e1, 8080), /* 10.244.0.1, .2 */
+	    entry("default/b:p", "10.96.0.11", 2, e2, 8080), /* the same two */
+	};
+	struct svcmap m = {.ports = ports, .n_ports = 2};
+	struct nft_opts o = {.family = IP_V4};
+	char *t = nft_text_full(&m, &o);
+	assert_non_null(strstr(t, "set hairpin { type ipv4_addr . ipv4_addr; }"));
+	assert_non_null(strstr(t, "ct status dnat ip saddr . ip daddr @hairpin masquerade"));
+	assert_non_null(strstr(t, "add element ip svcnet hairpin { 10.244.0.1 . 10.244.0.1, "
+				  "10.244.0.2 . 10.244.0.2 }"));
+	free(t);
+	/* b drops to one endpoint: 10.244.0.2 is still a's, so no element goes. */
+	struct svcmap_port p2[2] = {ports[0], entry("default/b:p", "10.96.0.11", 1, e3, 8080)};
+	struct svcmap m2 = {.ports = p2, .n_ports = 2};
+	t = nft_text_partial(&m, &m2, &o);
+	assert_null(strstr(t, "hairpin"));
+	free(t);
+	/* a goes too: 10.244.0.2 has no entry left. */
+	struct svcmap m3 = {.ports = &p2[1], .n_ports = 1};
+	t = nft_text_partial(&m2, &m3, &o);
+	assert_non_null(strstr(t, "delete element ip svcnet hairpin { 10.244.0.2 . 10.244.0.2 }"));
+	assert_null(strstr(t, "10.244.0.1 . 10.244.0.1"));
+	free(t);
+	nft_opts_release(&o);
 }
 
 /* For the ebpf mode: outside addresses only, no clusterIP, no Service range. */
@@ -189,7 +220,7 @@ static void test_external_only(void **state)
 	assert_non_null(strstr(t, "tcp . 30080 : goto nppick-1"));
 	assert_null(strstr(t, "10.96.0.1"));
 	free(t);
-	free(o.picks);
+	nft_opts_release(&o);
 }
 
 int main(void)
@@ -201,6 +232,7 @@ int main(void)
 	    cmocka_unit_test(test_affinity),
 	    cmocka_unit_test(test_big_n_goes_full),
 	    cmocka_unit_test(test_external_only),
+	    cmocka_unit_test(test_hairpin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
