@@ -1,13 +1,15 @@
 /*
- * The write verbs: create, update (PUT), patch and their /status forms.
- * Every write runs: decode (with fieldValidation), metadata rules, default,
- * validate, allocate (Services), then a compare-and-swap in the store.
+ * The write verbs: create, update (PUT), patch (JSON, merge, strategic
+ * merge and server-side apply) and their /status forms. Every write runs:
+ * decode (with fieldValidation), metadata rules, default, validate,
+ * allocate (Services), then a compare-and-swap in the store.
  */
 #include "apiserver/apiserver-internal.h"
 
 #include "api/errors.h"
 #include "api/object.h"
 #include "api/patch.h"
+#include "api/patch_apply.h"
 #include "api/protobuf.h"
 #include "api/schema.h"
 #include "api/validate.h"
@@ -260,11 +262,9 @@ static void store_new(struct req *r, json_t *obj)
 	free(json);
 }
 
-void rest_create(struct req *r)
+/* Creates obj (borrowed; identity checked): create rules, validation, allocation, store. */
+static void create_object(struct req *r, json_t *obj)
 {
-	json_t *obj = decode_object(r);
-	if (!obj || check_identity(r, obj) < 0)
-		goto out;
 	prepare_create(r, obj);
 	api_default(r->res, obj);
 	api_prepare(r->res, obj, NULL);
@@ -273,17 +273,23 @@ void rest_create(struct req *r)
 	admission_check(r->srv->admission, r->res, obj, &errs);
 	if (errs.n) {
 		reply_invalid(r, obj, &errs);
-		goto out;
+		return;
 	}
 	if (r->res->namespaced && !namespace_usable(r, r->ns))
-		goto out;
+		return;
 	int rc = is_service(r) ? svc_alloc_create(r->srv->alloc, obj, &errs) : 0;
 	if (rc < 0) {
 		reply_alloc_error(r, obj, rc, &errs);
-		goto out;
+		return;
 	}
 	store_new(r, obj);
-out:
+}
+
+void rest_create(struct req *r)
+{
+	json_t *obj = decode_object(r);
+	if (obj && check_identity(r, obj) == 0)
+		create_object(r, obj);
 	json_decref(obj);
 }
 
@@ -333,11 +339,39 @@ static bool finalized(const json_t *obj)
 }
 
 /*
- * Validates and stores obj over old with a compare-and-swap on expect_rev.
- * Replies on success and on every failure except -ECANCELED (a conflict),
- * which is returned for the caller to retry or report.
+ * The field manager of a plain write: the fieldManager parameter, else what
+ * kube-apiserver takes, the User-Agent up to its first "/". Caller frees.
  */
-static int finish_update(struct req *r, const json_t *old, json_t *obj, int64_t expect_rev)
+static char *update_manager(struct req *r)
+{
+	const char *m = req_query(r, "fieldManager");
+	const char *ua = req_header(r, "User-Agent");
+	if (m && *m)
+		return xstrdup(m);
+	if (!ua || !*ua || *ua == '/')
+		return xstrdup("unknown");
+	return strndup(ua, strcspn(ua, "/"));
+}
+
+/* A plain update keeps metadata.managedFields right; a status write leaves them as they are. */
+static void track_update(struct req *r, const json_t *old, json_t *obj)
+{
+	char now[40], *manager = update_manager(r);
+	api_format_time(time(NULL), now);
+	struct api_apply_req q = {r->res->kind, manager, r->res->api_version, now, false};
+	if (!r->sub)
+		api_managed_fields_update(&q, old, obj);
+	free(manager);
+}
+
+/*
+ * Validates and stores obj over old with a compare-and-swap on expect_rev;
+ * a plain update (not apply) also records its field manager. Replies on
+ * success and on every failure except -ECANCELED (a conflict), which is
+ * returned for the caller to retry or report.
+ */
+static int finish_update(struct req *r, const json_t *old, json_t *obj, int64_t expect_rev,
+			 bool apply)
 {
 	struct field_errs errs = FIELD_ERRS_INIT;
 	api_default(r->res, obj);
@@ -354,6 +388,8 @@ static int finish_update(struct req *r, const json_t *old, json_t *obj, int64_t 
 		reply_invalid(r, obj, &errs);
 		return -EINVAL;
 	}
+	if (!apply)
+		track_update(r, old, obj);
 	bool svc = is_service(r) && !r->sub;
 	int rc = svc ? svc_alloc_update(r->srv->alloc, old, obj, &errs) : 0;
 	if (rc < 0) {
@@ -413,7 +449,7 @@ void rest_update(struct req *r)
 		goto out;
 	}
 	prepare_update(r, old, obj);
-	if (finish_update(r, old, obj, cur_rev) == -ECANCELED)
+	if (finish_update(r, old, obj, cur_rev, false) == -ECANCELED)
 		reply_conflict(r, r->name);
 out:
 	json_decref(obj);
@@ -430,19 +466,50 @@ static json_t *apply_patch(struct req *r, const json_t *cur, const json_t *patch
 	return api_strategic_merge_patch(cur, patch, r->res->kind, err);
 }
 
+#define APPLY_TYPE "application/apply-patch+yaml"
+
+static bool is_apply(struct req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+	return ct && !strncmp(ct, APPLY_TYPE, strlen(APPLY_TYPE));
+}
+
 static int check_patch_type(struct req *r)
 {
 	const char *ct = req_header(r, "Content-Type");
-	static const char *const ok[] = {"application/json-patch+json",
-					 "application/merge-patch+json",
-					 "application/strategic-merge-patch+json", NULL};
+	static const char *const ok[] = {
+	    "application/json-patch+json", "application/merge-patch+json",
+	    "application/strategic-merge-patch+json", APPLY_TYPE, NULL};
 	for (const char *const *t = ok; ct && *t; t++)
 		if (!strncmp(ct, *t, strlen(*t)))
 			return 0;
 	reply_status(r, 415, "UnsupportedMediaType",
 		     "the body of the request was in an unknown format - accepted media types "
 		     "include: application/json-patch+json, application/merge-patch+json, "
-		     "application/strategic-merge-patch+json");
+		     "application/apply-patch+yaml, application/strategic-merge-patch+json");
+	return -EINVAL;
+}
+
+/* PatchOptions as kube-apiserver validates them: fieldManager for apply, force only there. */
+static int check_patch_options(struct req *r)
+{
+	const char *fm = req_query(r, "fieldManager");
+	struct field_errs errs = FIELD_ERRS_INIT;
+	if (is_apply(r) && (!fm || !*fm))
+		field_errs_add(&errs, FE_REQUIRED, "fieldManager", NULL,
+			       "is required for apply patch");
+	if (!is_apply(r) && req_query(r, "force"))
+		field_errs_add(&errs, FE_FORBIDDEN, "force", NULL,
+			       "may not be specified for non-apply patch");
+	if (fm && strlen(fm) > 128)
+		field_errs_add(&errs, FE_TOO_LONG, "fieldManager", NULL,
+			       "may not be more than 128 bytes");
+	if (!errs.n)
+		return 0;
+	json_t *st = api_status_invalid("meta.k8s.io", "PatchOptions.meta.k8s.io", "", &errs);
+	json_object_set_new(json_object_get(st, "details"), "kind", json_string("PatchOptions"));
+	reply_json(r, 422, st);
+	field_errs_free(&errs);
 	return -EINVAL;
 }
 
@@ -472,7 +539,7 @@ static int patch_once(struct req *r, const json_t *patch, bool *precondition)
 		goto out;
 	}
 	prepare_update(r, cur, obj);
-	rc = finish_update(r, cur, obj, cur_rev);
+	rc = finish_update(r, cur, obj, cur_rev, false);
 out:
 	free(err);
 	json_decref(cur);
@@ -480,10 +547,133 @@ out:
 	return rc;
 }
 
+/*
+ * Checks an apply body as kube-apiserver does (its kind and version, no
+ * managedFields, the name of the URL) and prunes it to the schema. Replies
+ * and returns -EINVAL when it will not do.
+ */
+static int check_applied(struct req *r, json_t *obj)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	const char *av = json_string_value(json_object_get(obj, "apiVersion"));
+	if (!json_is_object(obj)) {
+		reply_status(r, 400, "BadRequest",
+			     "error decoding YAML: the body is not an object");
+	} else if (!kind || !*kind) {
+		reply_status(r, 400, "BadRequest", "Object 'Kind' is missing in the apply patch");
+	} else if (strcmp(kind, r->res->kind)) {
+		reply_status(r, 400, "BadRequest",
+			     "the object provided is unrecognized: %s %s, expected %s %s",
+			     av ? av : "", kind, r->res->api_version, r->res->kind);
+	} else if (!av || strcmp(av, r->res->api_version)) {
+		reply_status(r, 400, "BadRequest",
+			     "Incorrect version specified in apply patch. Specified patch version: "
+			     "%s, expected: %s",
+			     av ? av : "", r->res->api_version);
+	} else if (json_object_get(json_object_get(obj, "metadata"), "managedFields") &&
+		   !json_is_null(
+		       json_object_get(json_object_get(obj, "metadata"), "managedFields"))) {
+		reply_status(r, 400, "BadRequest", "metadata.managedFields must be nil");
+	} else {
+		if (!*api_meta_str(obj, "name"))
+			json_object_set_new(api_meta(obj), "name", json_string(r->name));
+		return check_fields(r, obj) < 0 || check_identity(r, obj) < 0 ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+/* The routed object and its revision, or NULL: *rc -ENOENT (nothing replied) or replied. */
+static json_t *load_if_any(struct req *r, int64_t *rev, int *rc)
+{
+	struct store_kv kv = {0};
+	char *key = key_for(r->res, r->ns, r->name);
+	json_t *obj = NULL;
+	*rc = store_get(r->srv->store, key, &kv);
+	free(key);
+	if (*rc == 0) {
+		obj = api_object_decode(kv.value, kv.len, kv.mod_rev);
+		*rev = kv.mod_rev;
+		if (!obj) {
+			reply_status(r, 500, "InternalError", "stored object is not valid JSON");
+			*rc = -EIO;
+		}
+	} else if (*rc != -ENOENT) {
+		reply_store_error(r, *rc);
+	}
+	store_kv_free(&kv);
+	return obj;
+}
+
+/* One apply attempt: creates or merges; -ECANCELED when it lost a race and may be retried. */
+static int apply_once(struct req *r, const json_t *applied, bool *precondition)
+{
+	int64_t rev = 0, want = object_rv(applied);
+	int rc;
+	json_t *cur = load_if_any(r, &rev, &rc), *conflicts = NULL, *obj;
+	if (!cur && rc != -ENOENT)
+		return rc;
+	*precondition = want && want != rev;
+	if (*precondition) {
+		json_decref(cur);
+		return -ECANCELED;
+	}
+	const char *force = req_query(r, "force");
+	char now[40];
+	api_format_time(time(NULL), now);
+	struct api_apply_req q = {r->res->kind, req_query(r, "fieldManager"), r->res->api_version,
+				  now, force && (!strcmp(force, "true") || !strcmp(force, "1"))};
+	obj = api_apply(&q, cur, applied, &conflicts);
+	if (!obj) {
+		reply_json(r, 409, api_apply_conflict_status(conflicts));
+		rc = -EINVAL;
+	} else if (!cur) {
+		create_object(r, obj);
+		rc = 0;
+	} else {
+		prepare_update(r, cur, obj);
+		rc = finish_update(r, cur, obj, rev, true);
+	}
+	json_decref(conflicts);
+	json_decref(obj);
+	json_decref(cur);
+	return rc;
+}
+
+/*
+ * Server-side apply: the body is the whole object as the field manager
+ * intends it; it is created when missing (201), else merged in (200).
+ */
+static void rest_apply(struct req *r)
+{
+	char *err = NULL;
+	json_t *applied = api_apply_decode(r->body.buf, r->body.len, &err);
+	if (!applied) {
+		reply_status(r, 400, "BadRequest", "%s", err);
+		free(err);
+		return;
+	}
+	if (r->sub) {
+		reply_status(r, 415, "UnsupportedMediaType",
+			     "server-side apply of the %s subresource is not supported", r->sub);
+	} else if (check_applied(r, applied) == 0) {
+		bool precondition = false;
+		int rc = -ECANCELED;
+		for (int i = 0; i < PATCH_RETRIES && rc == -ECANCELED && !precondition; i++)
+			rc = apply_once(r, applied, &precondition);
+		if (rc == -ECANCELED)
+			reply_conflict(r, r->name);
+	}
+	json_decref(applied);
+}
+
 void rest_patch(struct req *r)
 {
-	if (check_patch_type(r) < 0)
+	if (check_patch_type(r) < 0 || check_patch_options(r) < 0)
 		return;
+	if (is_apply(r)) {
+		rest_apply(r);
+		return;
+	}
 	json_error_t e;
 	json_t *patch = json_loadb(r->body.buf ? r->body.buf : "", r->body.len, 0, &e);
 	if (!patch) {

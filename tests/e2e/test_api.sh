@@ -156,6 +156,29 @@ expect_eq "GET of pods/binding is 405" 405 \
 expect_eq "discovery lists pods/binding with verb create" "Binding create" \
 	"$(curl -s "$SERVER/api/v1" | jq -r '.resources[] | select(.name=="pods/binding") | "\(.kind) \(.verbs | join(","))"')"
 
+# Server-side apply with curl: PatchOptions checks, a YAML body, the managedFields entry.
+apply() { curl -s -X PATCH -H 'Content-Type: application/apply-patch+yaml' --data-binary "$2" "$NS/services/$1"; }
+ssa='apiVersion: v1
+kind: Service
+metadata: {name: ssa}
+spec:
+  ports: [{port: 53, protocol: UDP}]'
+expect_eq "apply without fieldManager is 422 on PatchOptions" \
+	'422 PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch' \
+	"$(apply ssa "$ssa" | jq -r '"\(.code) \(.message)"')"
+out=$(curl -s -X PATCH -H 'Content-Type: application/merge-patch+json' --data '{}' "$NS/services/p1?force=true")
+expect_eq "force on a non-apply patch is 422" "422 force" "$(jq -r '"\(.code) \(.details.causes[0].field)"' <<<"$out")"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
+	--data-binary "$ssa" "$NS/services/ssa?fieldManager=curl")
+expect_eq "apply of a YAML body creates (201)" 201 "$code"
+out=$(apply "ssa?fieldManager=curl" "$ssa")
+expect_eq "applying it again is 200 with one Apply entry for the manager" "53/UDP curl Apply 1" \
+	"$(jq -r '"\(.spec.ports[0].port)/\(.spec.ports[0].protocol) \(.metadata.managedFields[0].manager) \(.metadata.managedFields[0].operation) \(.metadata.managedFields | length)"' <<<"$out")"
+expect_eq "an apply body with managedFields is 400" 400 \
+	"$(apply "ssa?fieldManager=curl" '{"apiVersion":"v1","kind":"Service","metadata":{"name":"ssa","managedFields":[]}}' | jq -r .code)"
+expect_eq "an apply body of another version is 400" 400 \
+	"$(apply "ssa?fieldManager=curl" '{"apiVersion":"v2","kind":"Service","metadata":{"name":"ssa"}}' | jq -r .code)"
+
 # A resourceVersion older than the watch cache gets an ERROR event with 410 Gone.
 start_apiserver "$TMP/data2" --watch-cache-size 100 || fail "start a second API server"
 NS=$SERVER/api/v1/namespaces/default

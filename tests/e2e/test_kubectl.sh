@@ -209,6 +209,44 @@ YAML
 )
 expect_match "create -f of a kind: List with default validation" "service/l2 created" "$out"
 
+# Server-side apply: creates, updates, records managedFields, leaves others' fields alone.
+cat >"$TMP/ssa.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata:
+  name: ssa
+  labels: {app: ssa, tier: web}
+spec:
+  selector: {app: ssa}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+YAML
+out=$(k apply --server-side -f "$TMP/ssa.yaml" 2>&1)
+expect_match "apply --server-side creates" "service/ssa serverside-applied" "$out"
+expect_match "... with an allocated clusterIP" '^10\.' "$(k get svc ssa -o jsonpath='{.spec.clusterIP}')"
+k label svc ssa owner=ops >/dev/null 2>&1
+sed -e 's/, tier: web//' -e 's/8080/9090/' "$TMP/ssa.yaml" >"$TMP/ssa2.yaml"
+out=$(k apply --server-side -f "$TMP/ssa2.yaml" 2>&1)
+expect_match "apply --server-side of a change" "service/ssa serverside-applied" "$out"
+expect_eq "... changes targetPort, drops the label it no longer applies, keeps kubectl label's" \
+	'9090 {"app":"ssa","owner":"ops"}' \
+	"$(k get svc ssa -o jsonpath='{.spec.ports[0].targetPort} {.metadata.labels}')"
+yaml=$(k get svc ssa -o yaml --show-managed-fields)
+expect_match "get -o yaml shows managedFields with manager kubectl" 'manager: kubectl$' "$yaml"
+expect_eq "... whose operation is Apply" Apply \
+	"$(k get svc ssa -o jsonpath='{.metadata.managedFields[?(@.manager=="kubectl")].operation}')"
+expect_match "... the applied fields in fieldsV1" 'k:\{"port":80,"protocol":"TCP"\}:' "$yaml"
+expect_match "... and kubectl label's Update entry" 'manager: kubectl-label' "$yaml"
+out=$(sed 's/9090/7070/' "$TMP/ssa2.yaml" | k apply --server-side --field-manager=deployer -f - 2>&1)
+expect_match "another manager changing an owned field gets a conflict" \
+	'conflict with "kubectl": \.spec\.ports\[port=80,protocol="TCP"\]\.targetPort' "$out"
+out=$(sed 's/9090/7070/' "$TMP/ssa2.yaml" | k apply --server-side --field-manager=deployer --force-conflicts -f - 2>&1)
+expect_match "--force-conflicts takes it" "serverside-applied" "$out"
+expect_eq "... and the value changes" 7070 "$(k get svc ssa -o jsonpath='{.spec.ports[0].targetPort}')"
+out=$(sed -e 's/name: ssa$/name: ssa-bad/' -e 's/port: 80,/port: 70000,/' "$TMP/ssa.yaml" | k apply --server-side -f - 2>&1)
+expect_match "an invalid applied object is 422 with the field" \
+	'spec.ports\[0\].port: Invalid value: 70000' "$out"
+check "a plain update of an applied object works" k patch svc ssa -p '{"spec":{"sessionAffinity":"ClientIP"}}'
+
 out=$(k delete svc my-service 2>&1)
 expect_match "delete" "deleted" "$out"
 out=$(k get svc my-service 2>&1)

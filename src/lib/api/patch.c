@@ -8,6 +8,7 @@
  * leaves the caller's document untouched.
  */
 #include "api/patch.h"
+#include "api/patch-internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -62,6 +63,11 @@ static bool value_equal(const json_t *a, const json_t *b)
 		return true;
 	}
 	return json_equal(a, b);
+}
+
+bool patch_value_equal(const json_t *a, const json_t *b)
+{
+	return value_equal(a, b);
 }
 
 /* Compact JSON text of v for error messages, cut at 200 bytes; caller frees. */
