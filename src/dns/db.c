@@ -1,6 +1,8 @@
 /*
- * The record database; see db.h. Each Service entry owns its records; nodes
- * point at them. A node lives while it has records or children: a new node in
+ * The record database; see db.h. Each Service entry owns its records, held
+ * with its key in one block (a Service has a few records, and a vector, a
+ * key and a block per record would cost more than the records); nodes point
+ * at them. A node lives while it has records or children: a new node in
  * the cluster zone counts itself in its parent (created as needed up to the
  * apex), and a node left with neither is removed, which may remove its parent.
  */
@@ -15,9 +17,10 @@
 #include <time.h>
 
 struct svc_entry {
-	char *key; /* owned */
+	const char *key;	 /* in this block, after the records' bytes */
+	struct dns_record *recs; /* in this block; names and rdata too */
+	size_t nrecs;
 	size_t klen;
-	struct dns_records recs;
 };
 
 struct dns_db {
@@ -52,16 +55,24 @@ static struct dns_node *get_node(struct dns_db *db, const uint8_t *name, size_t 
 	struct dns_node *n = find(db, name, len);
 	if (n)
 		return n;
-	n = xcalloc(1, sizeof(*n));
-	n->name = xmalloc(len);
+	n = xcalloc(1, sizeof(*n) + len);
 	memcpy(n->name, name, len);
 	n->namelen = (uint8_t)len;
+	n->rr = &n->one;
+	n->cap = 1;
 	dns_table_put(&db->names, dns_table_hash(name, len), n->name, len, n);
 	if (in_zone_below_apex(db, name, len)) {
 		size_t skip = 1 + (size_t)name[0];
 		get_node(db, name + skip, len - skip)->children++;
 	}
 	return n;
+}
+
+static void node_free(struct dns_node *n)
+{
+	if (n->rr != &n->one)
+		free(n->rr);
+	free(n);
 }
 
 static void maybe_drop(struct dns_db *db, struct dns_node *n)
@@ -75,9 +86,7 @@ static void maybe_drop(struct dns_db *db, struct dns_node *n)
 			if (parent)
 				parent->children--;
 		}
-		free(n->name);
-		free(n->rr);
-		free(n);
+		node_free(n);
 		n = parent;
 	}
 }
@@ -86,8 +95,11 @@ static void add_rr(struct dns_db *db, struct svc_entry *e, const struct dns_reco
 {
 	struct dns_node *n = get_node(db, r->name, r->namelen);
 	if (n->nrr == n->cap) {
-		n->cap = n->cap ? n->cap * 2 : 2;
-		n->rr = xrealloc(n->rr, n->cap * sizeof(*n->rr));
+		struct dns_rr *inline_rr = n->rr == &n->one ? n->rr : NULL;
+		n->cap *= 2;
+		n->rr = xrealloc(inline_rr ? NULL : n->rr, n->cap * sizeof(*n->rr));
+		if (inline_rr)
+			n->rr[0] = n->one;
 	}
 	n->rr[n->nrr++] = (struct dns_rr){r->rdata, e, r->type, r->rdlen, r->ttl};
 	db->nrecords++;
@@ -95,8 +107,8 @@ static void add_rr(struct dns_db *db, struct svc_entry *e, const struct dns_reco
 
 static void remove_entry_rrs(struct dns_db *db, struct svc_entry *e)
 {
-	for (size_t i = 0; i < e->recs.n; i++) {
-		struct dns_node *n = find(db, e->recs.v[i].name, e->recs.v[i].namelen);
+	for (size_t i = 0; i < e->nrecs; i++) {
+		struct dns_node *n = find(db, e->recs[i].name, e->recs[i].namelen);
 		if (!n)
 			continue;
 		uint32_t w = 0;
@@ -105,20 +117,45 @@ static void remove_entry_rrs(struct dns_db *db, struct svc_entry *e)
 				n->rr[w++] = n->rr[j];
 		db->nrecords -= n->nrr - w;
 		n->nrr = w;
+		if (w <= 1 && n->rr != &n->one) {
+			/* Back into the node: a name rarely keeps two records. */
+			if (w)
+				n->one = n->rr[0];
+			free(n->rr);
+			n->rr = &n->one;
+			n->cap = 1;
+		}
 		maybe_drop(db, n);
 	}
 }
 
-static void entry_free(struct svc_entry *e)
+/* The entry of key with a copy of recs, in one block. */
+static struct svc_entry *entry_new(const char *key, size_t klen, const struct dns_records *recs)
 {
-	if (!e)
-		return;
-	dns_records_free(&e->recs);
-	free(e->key);
-	free(e);
+	size_t bytes = 0;
+	for (size_t i = 0; i < recs->n; i++)
+		bytes += recs->v[i].namelen + (size_t)recs->v[i].rdlen;
+	struct svc_entry *e = xmalloc(sizeof(*e) + recs->n * sizeof(*e->recs) + bytes + klen + 1);
+	e->recs = (struct dns_record *)(e + 1);
+	e->nrecs = recs->n;
+	uint8_t *p = (uint8_t *)(e->recs + recs->n);
+	for (size_t i = 0; i < recs->n; i++) {
+		const struct dns_record *r = &recs->v[i];
+		e->recs[i] = *r;
+		e->recs[i].name = p;
+		memcpy(p, r->name, r->namelen);
+		p += r->namelen;
+		e->recs[i].rdata = p;
+		memcpy(p, r->rdata, r->rdlen);
+		p += r->rdlen;
+	}
+	memcpy(p, key, klen + 1);
+	e->key = (const char *)p;
+	e->klen = klen;
+	return e;
 }
 
-/* Replaces under the write lock; takes recs' contents. */
+/* Replaces under the write lock; recs is copied into the entry, then freed. */
 static void set_locked(struct dns_db *db, const char *key, struct dns_records *recs)
 {
 	size_t klen = strlen(key);
@@ -126,19 +163,14 @@ static void set_locked(struct dns_db *db, const char *key, struct dns_records *r
 	struct svc_entry *e = dns_table_del(&db->svcs, h, key, klen);
 	if (e)
 		remove_entry_rrs(db, e);
-	entry_free(e);
-	if (!recs->n) {
-		dns_records_free(recs);
-		return;
+	free(e);
+	if (recs->n) {
+		e = entry_new(key, klen, recs);
+		dns_table_put(&db->svcs, h, e->key, klen, e);
+		for (size_t i = 0; i < e->nrecs; i++)
+			add_rr(db, e, &e->recs[i]);
 	}
-	e = xcalloc(1, sizeof(*e));
-	e->key = xstrdup(key);
-	e->klen = klen;
-	e->recs = *recs;
-	*recs = (struct dns_records)DNS_RECORDS_INIT;
-	dns_table_put(&db->svcs, h, e->key, klen, e);
-	for (size_t i = 0; i < e->recs.n; i++)
-		add_rr(db, e, &e->recs.v[i]);
+	dns_records_free(recs);
 }
 
 static void bump_serial(struct dns_db *db)
@@ -194,8 +226,8 @@ static void add_apex(struct dns_db *db, uint32_t ttl)
 			6);
 	set_locked(db, "", &r);
 	db->apex = dns_table_get(&db->svcs, dns_table_hash("", 0), "", 0);
-	db->soa = (struct dns_rr){db->apex->recs.v[0].rdata, db->apex, DNS_T_SOA,
-				  db->apex->recs.v[0].rdlen, ttl};
+	db->soa = (struct dns_rr){db->apex->recs[0].rdata, db->apex, DNS_T_SOA,
+				  db->apex->recs[0].rdlen, ttl};
 }
 
 struct dns_db *dns_db_new(const char *zone, uint32_t ttl)
@@ -223,17 +255,12 @@ void dns_db_free(struct dns_db *db)
 	if (!db)
 		return;
 	for (size_t i = 0; i < db->svcs.cap; i++) {
-		struct svc_entry *e = db->svcs.ents[i].val;
 		if (db->svcs.ents[i].key)
-			entry_free(e);
+			free(db->svcs.ents[i].val);
 	}
 	for (size_t i = 0; i < db->names.cap; i++) {
-		struct dns_node *n = db->names.ents[i].val;
-		if (db->names.ents[i].key) {
-			free(n->name);
-			free(n->rr);
-			free(n);
-		}
+		if (db->names.ents[i].key)
+			node_free(db->names.ents[i].val);
 	}
 	dns_table_free(&db->svcs);
 	dns_table_free(&db->names);

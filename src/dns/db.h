@@ -28,13 +28,18 @@ struct dns_rr {
 	uint32_t ttl;
 };
 
+/*
+ * One owner name, in one allocation with its name. Most names have one
+ * record (or none: empty non-terminals), which lives in the node itself.
+ */
 struct dns_node {
-	uint8_t *name; /* owned, lowercased wire form */
-	uint8_t namelen;
+	struct dns_rr *rr; /* the records: &one while cap is 1, else owned */
 	uint32_t nrr;
 	uint32_t cap;
 	uint32_t children; /* nodes directly below this one */
-	struct dns_rr *rr; /* owned */
+	uint8_t namelen;
+	struct dns_rr one;
+	uint8_t name[]; /* lowercased wire form */
 };
 
 /*

@@ -22,7 +22,8 @@ static size_t slot_of(const struct dns_table *t, uint64_t hash, const void *key,
 	size_t mask = t->cap - 1;
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
 		const struct dns_table_ent *e = &t->ents[i];
-		if (!e->key || (e->hash == hash && e->klen == len && !memcmp(e->key, key, len)))
+		if (!e->key ||
+		    (e->hash == (uint32_t)hash && e->klen == len && !memcmp(e->key, key, len)))
 			return i;
 	}
 }
@@ -50,13 +51,17 @@ static void grow(struct dns_table *t)
 
 void dns_table_put(struct dns_table *t, uint64_t hash, const void *key, size_t len, void *val)
 {
-	/* At most half full keeps probe sequences short. */
-	if ((t->n + 1) * 2 > t->cap)
+	/*
+	 * At most 3/4 full: a lookup that finds its key (most queries) probes
+	 * 2.5 slots on average there, of 24 bytes each, mostly in one cache
+	 * line; half full would double the table for half a probe.
+	 */
+	if ((t->n + 1) * 4 > t->cap * 3)
 		grow(t);
 	struct dns_table_ent *e = &t->ents[slot_of(t, hash, key, len)];
-	e->hash = hash;
+	e->hash = (uint32_t)hash;
 	e->key = key;
-	e->klen = len;
+	e->klen = (uint32_t)len;
 	e->val = val;
 	t->n++;
 }

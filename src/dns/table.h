@@ -11,14 +11,14 @@
 #include <stdint.h>
 
 struct dns_table_ent {
-	uint64_t hash;
+	uint32_t hash; /* the low half of dns_table_hash: enough for 2^32 slots */
+	uint32_t klen;
 	const uint8_t *key; /* borrowed from the value; NULL for an empty slot */
-	size_t klen;
 	void *val;
 };
 
 struct dns_table {
-	struct dns_table_ent *ents; /* owned; cap slots, a power of two */
+	struct dns_table_ent *ents; /* owned; cap slots, a power of two, at most 3/4 used */
 	size_t cap;
 	size_t n;
 };

@@ -616,6 +616,45 @@ static void test_replace_and_delete(void **state)
 	assert_int_equal(recs, 3);
 }
 
+/*
+ * A name with records of two Services (a PTR of an address that is both a
+ * ClusterIP and an endpoint): both answer, and removing either leaves the
+ * other's (the node's records move from its own slot to an array and back).
+ */
+static void test_shared_name(void **state)
+{
+	struct fixture *f = *state;
+	struct dns_records none = DNS_RECORDS_INIT;
+	char name[DNS_NAME_TEXT_MAX];
+
+	put(f->db, service("same", "{\"clusterIP\":\"10.1.0.1\"}"), NULL);
+	ask(f, "1.0.1.10.in-addr.arpa", DNS_T_PTR, false, 0, false);
+	assert_int_equal(f->rcode, DNS_R_NOERROR);
+	assert_int_equal(count(f, 0), 2);
+	dns_db_set_service(f->db, "default/same", &none);
+	ask(f, "1.0.1.10.in-addr.arpa", DNS_T_PTR, false, 0, false);
+	assert_int_equal(count(f, 0), 1);
+	size_t pos = 12;
+	uint8_t w[DNS_NAME_MAX];
+	/* The question, the answer's owner, its type to rdlength, its rdata. */
+	assert_true(dns_name_unpack(f->out, f->outlen, &pos, w) > 0);
+	pos += 4;
+	assert_true(dns_name_unpack(f->out, f->outlen, &pos, w) > 0);
+	pos += 10;
+	assert_true(dns_name_unpack(f->out, f->outlen, &pos, w) > 0);
+	assert_string_equal(dns_name_to_text(w, name), "db-0.db.default.svc.cluster.local.");
+
+	put(f->db, service("same", "{\"clusterIP\":\"10.1.0.1\"}"), NULL);
+	dns_db_set_service(f->db, "default/db", &none);
+	ask(f, "1.0.1.10.in-addr.arpa", DNS_T_PTR, false, 0, false);
+	assert_int_equal(count(f, 0), 1);
+	ask(f, "db-0.db.default.svc.cluster.local", DNS_T_A, false, 0, false);
+	assert_int_equal(f->rcode, DNS_R_NXDOMAIN);
+	dns_db_set_service(f->db, "default/same", &none);
+	ask(f, "1.0.1.10.in-addr.arpa", DNS_T_PTR, false, 0, false);
+	assert_int_equal(f->rcode, DNS_R_REFUSED);
+}
+
 /* The hash table against a plain array: inserts, deletes (backward shift), lookups. */
 static void test_table(void **state)
 {
@@ -671,6 +710,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_answer_errors, db_setup, db_teardown),
 	    cmocka_unit_test_setup_teardown(test_truncation, db_setup, db_teardown),
 	    cmocka_unit_test_setup_teardown(test_replace_and_delete, db_setup, db_teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_name, db_setup, db_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
