@@ -9,7 +9,7 @@ BUILD    := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
-PKGS     := sqlite3 jansson libmicrohttpd libcurl yaml-0.1 libnftables
+PKGS     := sqlite3 jansson libmicrohttpd libcurl yaml-0.1 libnftables libnl-genl-3.0
 CPPFLAGS := -D_GNU_SOURCE -Isrc/lib -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP $(SANFLAGS)

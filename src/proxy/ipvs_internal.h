@@ -110,4 +110,37 @@ size_t ipvs_plan_bound_addrs(const struct ipvs_plan *p, enum ip_family f, struct
  */
 char *ipvs_masq_rules(const struct ipvs_plan *p, enum ip_family f, const struct ip_cidr *cidr);
 
+/* The generic-netlink side (ipvs_nl.c). */
+struct nl_msg;
+struct ipvs_nl;
+
+/*
+ * The message that carries op for the IPVS family family_id (NAT
+ * forwarding; persistence as IP_VS_SVC_F_PERSISTENT with its timeout).
+ * Pure: unit tests read it back. Caller frees with nlmsg_free.
+ */
+struct nl_msg *ipvs_nl_msg(int family_id, const struct ipvs_op *op);
+
+/* Opens a generic-netlink socket to the IPVS family; 0 or -errno with *err. */
+int ipvs_nl_open(struct ipvs_nl **out, char **err) __attribute__((warn_unused_result));
+void ipvs_nl_close(struct ipvs_nl *nl);
+
+/*
+ * Sends ops in order. An add that finds its object present sets it
+ * instead, a delete that finds nothing is done (so a restart or a full
+ * sync converges). Returns 0 or -EIO with *err naming the first failure.
+ */
+int ipvs_nl_apply(struct ipvs_nl *nl, const struct ipvs_op *ops, size_t n, char **err);
+
+/* An ipvs_conns_fn: ctx is the struct ipvs_nl; asks the kernel. */
+unsigned ipvs_nl_conns(void *ctx, const struct ipvs_vs *vs, const struct ipvs_dest *dest);
+
+/*
+ * Deletes every virtual server on an address of IPVS_DUMMY_IF, and every
+ * one on another address of this node with a port in 30000-32767 (the
+ * default NodePort range). Returns the number deleted, or -errno.
+ */
+int ipvs_nl_delete_owned(struct ipvs_nl *nl, const struct ip_addr *bound, size_t n_bound,
+			 const struct ip_addr *local, size_t n_local);
+
 #endif
