@@ -43,6 +43,12 @@ if [ "${1:-}" != --inner ] && [ -z "${PROXY_BENCH_INNER:-}" ]; then
 	ip -n "$NS" link add svc0 type veth peer name svc0p
 	ip -n "$NS" link set svc0 up
 	ip -n "$NS" route add 10.96.0.0/12 dev svc0
+	# Connection: close runs leave tens of thousands of TIME_WAIT sockets, on the
+	# server's side too; a NAT mode's random source ports then meet them and the
+	# SYN waits a second for its retry: a later run would measure that, not the
+	# mode. Client and server share this namespace, so keep few TIME_WAITs.
+	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.tcp_max_tw_buckets=1024 \
+		net.ipv4.ip_local_port_range="1024 65000"
 	# nsenter, not ip netns exec: that one mounts a new /sys, hiding cgroup2 and bpffs.
 	PROXY_BENCH_INNER=1 nsenter --net=/run/netns/"$NS" bash "$0" -d "$dur" -c "$conns"
 	exit $?
