@@ -27,7 +27,7 @@ CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
-FUZZFLAGS := -O1 -g -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined
+FUZZFLAGS := -O1 -g -std=gnu11 -MMD -MP -fsanitize=fuzzer-no-link,address,undefined
 
 .PHONY: all unit fuzz fuzz-build test run format clean deps
 # Keep the objects of the fuzz builds: they are intermediate to no single target.
@@ -112,4 +112,5 @@ $(BUILD)/obj/src/proxy/ebpf_load.o $(BUILD)/fuzzobj/src/proxy/ebpf_load.o: $(BPF
 endif
 # --- end of the eBPF mode -------------------------------------------------
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d) \
+         $(FUZZ_OBJS:.o=.d)
