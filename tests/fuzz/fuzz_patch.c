@@ -1,5 +1,6 @@
 /*
- * libFuzzer target for the three patch types (src/lib/api/patch.c).
+ * libFuzzer target for the three patch types (src/lib/api/patch.c,
+ * patch_json.c, patch_strategic.c).
  * Input: byte 0 selects the type (0 merge, 1 JSON patch, 2 strategic),
  * byte 1 the kind for a strategic patch, then the document JSON, a NUL byte
  * and the patch JSON. Every call must return a document or an error, never

@@ -1,4 +1,7 @@
-/* Unit tests of the three patch types (src/lib/api/patch.c). */
+/*
+ * Unit tests of the three patch types (src/lib/api/patch.c, patch_json.c,
+ * patch_strategic.c).
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

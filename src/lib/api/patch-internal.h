@@ -1,6 +1,7 @@
 /*
- * Shared between the files of the patch code (patch.c, patch_fieldset.c,
- * patch_apply.c, patch_yaml.c); not a public interface.
+ * Shared between the files of the patch code (patch.c, patch_json.c,
+ * patch_strategic.c, patch_fieldset.c, patch_apply.c, patch_yaml.c); not a
+ * public interface.
  */
 #ifndef SVCNET_API_PATCH_INTERNAL_H
 #define SVCNET_API_PATCH_INTERNAL_H
