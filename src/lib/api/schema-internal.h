@@ -1,7 +1,7 @@
 /*
- * Private to schema.c and schema_types.c: the C form of the type definitions
- * (k8s.io/api core/v1, discovery/v1, apimachinery meta/v1) that the pruning
- * walker and the OpenAPI generators read.
+ * Private to schema.c, schema_types.c and schema_types_pod.c: the C form of
+ * the type definitions (k8s.io/api core/v1, discovery/v1, apimachinery
+ * meta/v1) that the pruning walker and the OpenAPI generators read.
  */
 #ifndef SVCNET_API_SCHEMA_INTERNAL_H
 #define SVCNET_API_SCHEMA_INTERNAL_H

@@ -1,6 +1,6 @@
 /*
  * The walker that prunes and type-checks decoded objects against the type
- * tables of schema_types.c, and the OpenAPI v2/v3 documents generated from
+ * tables of schema_types*.c, and the OpenAPI v2/v3 documents generated from
  * the same tables.
  *
  * Errors are worded as kube-apiserver's decoder (Go's encoding/json, via

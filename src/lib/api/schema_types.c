@@ -1,10 +1,12 @@
 /*
- * The type definitions of every served kind, as k8s.io/api (core/v1,
- * discovery/v1) and apimachinery (meta/v1) define them: JSON names, types,
- * required fields and the patch metadata their OpenAPI carries. Structs are
- * defined bottom-up because each table points at the tables of its fields.
+ * The type definitions of the served kinds, as k8s.io/api (core/v1,
+ * discovery/v1, coordination/v1) and apimachinery (meta/v1) define them: JSON
+ * names, types, required fields and the patch metadata their OpenAPI carries.
+ * Structs are defined bottom-up because each table points at the tables of
+ * its fields. The Pod and its parts are in schema_types_pod.c.
  */
 #include "api/schema-internal.h"
+#include "api/schema_types-internal.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -12,47 +14,17 @@
 /* The tables name only the members they set; the rest are NULL on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define ARR(t)	 (&(const struct schema_type){SK_ARRAY, NULL, NULL, NULL, NULL, (t)})
-#define MAP(t)	 (&(const struct schema_type){SK_MAP, NULL, NULL, NULL, NULL, (t)})
-#define CORE(n)	 "io.k8s.api.core.v1." n
-#define META(n)	 "io.k8s.apimachinery.pkg.apis.meta.v1." n
-#define DISC(n)	 "io.k8s.api.discovery.v1." n
-#define COORD(n) "io.k8s.api.coordination.v1." n
-/* A struct type named var whose fields are F_var. */
-#define DEF(var, oname, d)                                                                         \
-	static const struct schema_type T_##var = {SK_STRUCT, oname, "v1." #var, d, F_##var}
-#define DEF_ATOMIC(var, oname, d)                                                                  \
-	static const struct schema_type T_##var = {SK_STRUCT, oname,   "v1." #var,                 \
-						   d,	      F_##var, .map_type = "atomic"}
-#define REQ	   .flags = SF_REQUIRED
-#define MERGE(k)   .merge_key = k, .strategy = "merge"
-#define LMAP(keys) .list_type = "map", .list_keys = keys
-#define ATOMIC	   .list_type = "atomic"
-#define SET	   .list_type = "set"
-#define GO(t)	   .go_type = t
-#define STR	   &T_string
-#define I32	   &T_int32
-#define I64	   &T_int64
-#define BOOL	   &T_bool
-#define STRS	   ARR(&T_string)
-#define LABELS	   MAP(&T_string)
-#define RESLIST	   MAP(&T_Quantity)
-#define END                                                                                        \
-	{                                                                                          \
-		NULL, NULL                                                                         \
-	}
-
-static const struct schema_type T_string = {SK_STRING, NULL, "string"};
-static const struct schema_type T_int32 = {SK_INT32, NULL, "int32"};
-static const struct schema_type T_int64 = {SK_INT64, NULL, "int64"};
-static const struct schema_type T_bool = {SK_BOOL, NULL, "bool"};
-static const struct schema_type T_IntOrString = {
+const struct schema_type schema_T_string = {SK_STRING, NULL, "string"};
+const struct schema_type schema_T_int32 = {SK_INT32, NULL, "int32"};
+const struct schema_type schema_T_int64 = {SK_INT64, NULL, "int64"};
+const struct schema_type schema_T_bool = {SK_BOOL, NULL, "bool"};
+const struct schema_type schema_T_IntOrString = {
     SK_INT_OR_STRING, "io.k8s.apimachinery.pkg.util.intstr.IntOrString", "intstr.IntOrString",
     "IntOrString is a type that can hold an int32 or a string."};
-static const struct schema_type T_Quantity = {
+const struct schema_type schema_T_Quantity = {
     SK_QUANTITY, "io.k8s.apimachinery.pkg.api.resource.Quantity", "resource.Quantity",
     "Quantity is a fixed-point representation of a number, serialized as \"<number><suffix>\"."};
-static const struct schema_type T_Time = {
+const struct schema_type schema_T_Time = {
     SK_TIME, META("Time"), "v1.Time",
     "Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON "
     "(RFC 3339)."};
@@ -82,7 +54,7 @@ static const struct schema_field F_ManagedFieldsEntry[] = {
     {"manager", STR},
     {"operation", STR, GO("v1.ManagedFieldsOperationType")},
     {"subresource", STR},
-    {"time", &T_Time},
+    {"time", &schema_T_Time},
     END};
 DEF(ManagedFieldsEntry, META("ManagedFieldsEntry"),
     "ManagedFieldsEntry is a workflow-id, a FieldSet and the group version of the resource that "
@@ -90,9 +62,9 @@ DEF(ManagedFieldsEntry, META("ManagedFieldsEntry"),
 
 static const struct schema_field F_ObjectMeta[] = {
     {"annotations", LABELS, .desc = "Annotations is an unstructured key value map."},
-    {"creationTimestamp", &T_Time},
+    {"creationTimestamp", &schema_T_Time},
     {"deletionGracePeriodSeconds", I64},
-    {"deletionTimestamp", &T_Time},
+    {"deletionTimestamp", &schema_T_Time},
     {"finalizers", STRS, .strategy = "merge", SET},
     {"generateName", STR},
     {"generation", I64},
@@ -107,7 +79,8 @@ static const struct schema_field F_ObjectMeta[] = {
     {"selfLink", STR},
     {"uid", STR, GO("types.UID")},
     END};
-DEF(ObjectMeta, META("ObjectMeta"),
+DEF_SHARED(
+    ObjectMeta, META("ObjectMeta"),
     "ObjectMeta is metadata that all persisted resources must have, which includes all objects "
     "users must create.");
 
@@ -116,10 +89,10 @@ static const struct schema_field F_ListMeta[] = {{"continue", STR},
 						 {"resourceVersion", STR},
 						 {"selfLink", STR},
 						 END};
-DEF(ListMeta, META("ListMeta"),
-    "ListMeta describes metadata that synthetic resources must have, including lists.");
+DEF_SHARED(ListMeta, META("ListMeta"),
+	   "ListMeta describes metadata that synthetic resources must have, including lists.");
 
-static const struct schema_field F_Condition[] = {{"lastTransitionTime", &T_Time, REQ},
+static const struct schema_field F_Condition[] = {{"lastTransitionTime", &schema_T_Time, REQ},
 						  {"message", STR, REQ},
 						  {"observedGeneration", I64},
 						  {"reason", STR, REQ},
@@ -139,8 +112,8 @@ DEF(LabelSelectorRequirement, META("LabelSelectorRequirement"),
 
 static const struct schema_field F_LabelSelector[] = {
     {"matchExpressions", ARR(&T_LabelSelectorRequirement), ATOMIC}, {"matchLabels", LABELS}, END};
-DEF_ATOMIC(LabelSelector, META("LabelSelector"),
-	   "A label selector is a label query over a set of resources.");
+DEF_ATOMIC_SHARED(LabelSelector, META("LabelSelector"),
+		  "A label selector is a label query over a set of resources.");
 
 static const struct schema_field F_StatusCause[] = {
     {"field", STR}, {"message", STR}, {"reason", STR, GO("v1.CauseType")}, END};
@@ -162,7 +135,7 @@ static const struct schema_field F_Status[] = {{"apiVersion", STR},
 					       {"details", &T_StatusDetails},
 					       {"kind", STR},
 					       {"message", STR},
-					       {"metadata", &T_ListMeta},
+					       {"metadata", &schema_T_ListMeta},
 					       {"reason", STR, GO("v1.StatusReason")},
 					       {"status", STR},
 					       END};
@@ -205,9 +178,10 @@ DEF_ATOMIC(ObjectReference, CORE("ObjectReference"),
 	   "object.");
 
 static const struct schema_field F_LocalObjectReference[] = {{"name", STR}, END};
-DEF_ATOMIC(LocalObjectReference, CORE("LocalObjectReference"),
-	   "LocalObjectReference contains enough information to let you locate the referenced "
-	   "object inside the same namespace.");
+DEF_ATOMIC_SHARED(
+    LocalObjectReference, CORE("LocalObjectReference"),
+    "LocalObjectReference contains enough information to let you locate the referenced "
+    "object inside the same namespace.");
 
 /* ---- Service ---- */
 
@@ -219,7 +193,7 @@ static const struct schema_field F_ServicePort[] = {
     {"protocol", STR, GO("v1.Protocol"),
      .desc = "The IP protocol for this port. Supports "
 	     "\"TCP\", \"UDP\", and \"SCTP\". Default is TCP."},
-    {"targetPort", &T_IntOrString,
+    {"targetPort", &schema_T_IntOrString,
      .desc = "Number or name of the port to access on the pods targeted by the service."},
     END};
 DEF(ServicePort, CORE("ServicePort"), "ServicePort contains information on service's port.");
@@ -286,22 +260,8 @@ static const struct schema_field F_ServiceStatus[] = {
 DEF(ServiceStatus, CORE("ServiceStatus"),
     "ServiceStatus represents the current status of a service.");
 
-#define KIND_HEAD(metatype)                                                                        \
-	{"apiVersion", STR}, {"kind", STR},                                                        \
-	{                                                                                          \
-		"metadata", &metatype                                                              \
-	}
-#define KIND(var, oname, grp, d)                                                                   \
-	static const struct schema_type T_##var = {                                                \
-	    SK_STRUCT,	       oname,	     "v1." #var,     d, F_##var,                           \
-	    .kind_name = #var, .group = grp, .version = "v1"}
-#define LIST(var, item, oname, grp, d)                                                             \
-	static const struct schema_field F_##var[] = {                                             \
-	    KIND_HEAD(T_ListMeta), {"items", ARR(&T_##item), REQ}, END};                           \
-	KIND(var, oname, grp, d)
-
 static const struct schema_field F_Service[] = {
-    KIND_HEAD(T_ObjectMeta), {"spec", &T_ServiceSpec}, {"status", &T_ServiceStatus}, END};
+    KIND_HEAD(schema_T_ObjectMeta), {"spec", &T_ServiceSpec}, {"status", &T_ServiceStatus}, END};
 KIND(Service, CORE("Service"), "",
      "Service is a named abstraction of software service (for example, mysql) consisting of local "
      "port (for example 3306) that the proxy listens on, and the selector that determines which "
@@ -332,7 +292,7 @@ DEF(EndpointSubset, CORE("EndpointSubset"),
     "EndpointSubset is a group of addresses with a common set of ports.");
 
 static const struct schema_field F_Endpoints[] = {
-    KIND_HEAD(T_ObjectMeta), {"subsets", ARR(&T_EndpointSubset), ATOMIC}, END};
+    KIND_HEAD(schema_T_ObjectMeta), {"subsets", ARR(&T_EndpointSubset), ATOMIC}, END};
 KIND(Endpoints, CORE("Endpoints"), "",
      "Endpoints is a collection of endpoints that implement the "
      "actual service.");
@@ -375,7 +335,7 @@ static const struct schema_type T_DiscEndpointPort = {
 
 static const struct schema_field F_EndpointSlice[] = {
     {"addressType", STR, REQ, GO("v1.AddressType")},
-    KIND_HEAD(T_ObjectMeta),
+    KIND_HEAD(schema_T_ObjectMeta),
     {"endpoints", ARR(&T_Endpoint), REQ, ATOMIC},
     {"ports", ARR(&T_DiscEndpointPort), ATOMIC},
     END};
@@ -397,7 +357,8 @@ static const struct schema_field F_LeaseSpec[] = {
     END};
 DEF(LeaseSpec, COORD("LeaseSpec"), "LeaseSpec is a specification of a Lease.");
 
-static const struct schema_field F_Lease[] = {KIND_HEAD(T_ObjectMeta), {"spec", &T_LeaseSpec}, END};
+static const struct schema_field F_Lease[] = {
+    KIND_HEAD(schema_T_ObjectMeta), {"spec", &T_LeaseSpec}, END};
 KIND(Lease, COORD("Lease"), "coordination.k8s.io", "Lease defines a lease concept.");
 LIST(LeaseList, Lease, COORD("LeaseList"), "coordination.k8s.io",
      "LeaseList is a list of Lease objects.");
@@ -409,7 +370,7 @@ static const struct schema_field F_NamespaceSpec[] = {
 DEF(NamespaceSpec, CORE("NamespaceSpec"), "NamespaceSpec describes the attributes on a Namespace.");
 
 static const struct schema_field F_NamespaceCondition[] = {
-    {"lastTransitionTime", &T_Time},
+    {"lastTransitionTime", &schema_T_Time},
     {"message", STR},
     {"reason", STR},
     {"status", STR, REQ, GO("v1.ConditionStatus")},
@@ -425,8 +386,10 @@ static const struct schema_field F_NamespaceStatus[] = {
 DEF(NamespaceStatus, CORE("NamespaceStatus"),
     "NamespaceStatus is information about the current status of a Namespace.");
 
-static const struct schema_field F_Namespace[] = {
-    KIND_HEAD(T_ObjectMeta), {"spec", &T_NamespaceSpec}, {"status", &T_NamespaceStatus}, END};
+static const struct schema_field F_Namespace[] = {KIND_HEAD(schema_T_ObjectMeta),
+						  {"spec", &T_NamespaceSpec},
+						  {"status", &T_NamespaceStatus},
+						  END};
 KIND(Namespace, CORE("Namespace"), "",
      "Namespace provides a scope for Names. Use of multiple namespaces is optional.");
 LIST(NamespaceList, Namespace, CORE("NamespaceList"), "", "NamespaceList is a list of Namespaces.");
@@ -435,7 +398,7 @@ LIST(NamespaceList, Namespace, CORE("NamespaceList"), "", "NamespaceList is a li
 
 static const struct schema_field F_Taint[] = {{"effect", STR, REQ, GO("v1.TaintEffect")},
 					      {"key", STR, REQ},
-					      {"timeAdded", &T_Time},
+					      {"timeAdded", &schema_T_Time},
 					      {"value", STR},
 					      END};
 DEF(Taint, CORE("Taint"),
@@ -457,8 +420,8 @@ static const struct schema_field F_NodeSpec[] = {{"configSource", &T_NodeConfigS
 DEF(NodeSpec, CORE("NodeSpec"), "NodeSpec describes the attributes that a node is created with.");
 
 static const struct schema_field F_NodeCondition[] = {
-    {"lastHeartbeatTime", &T_Time},
-    {"lastTransitionTime", &T_Time},
+    {"lastHeartbeatTime", &schema_T_Time},
+    {"lastTransitionTime", &schema_T_Time},
     {"message", STR},
     {"reason", STR},
     {"status", STR, REQ, GO("v1.ConditionStatus")},
@@ -539,7 +502,7 @@ DEF(NodeStatus, CORE("NodeStatus"),
     "NodeStatus is information about the current status of a node.");
 
 static const struct schema_field F_Node[] = {
-    KIND_HEAD(T_ObjectMeta), {"spec", &T_NodeSpec}, {"status", &T_NodeStatus}, END};
+    KIND_HEAD(schema_T_ObjectMeta), {"spec", &T_NodeSpec}, {"status", &T_NodeStatus}, END};
 KIND(Node, CORE("Node"), "",
      "Node is a worker node in Kubernetes. Each node will have a unique identifier in the cache "
      "(i.e. in etcd).");
@@ -559,12 +522,12 @@ DEF(EventSeries, CORE("EventSeries"),
     "continuously for some time.");
 
 static const struct schema_field F_Event[] = {{"action", STR},
-					      KIND_HEAD(T_ObjectMeta),
+					      KIND_HEAD(schema_T_ObjectMeta),
 					      {"count", I32},
 					      {"eventTime", &T_MicroTime},
-					      {"firstTimestamp", &T_Time},
+					      {"firstTimestamp", &schema_T_Time},
 					      {"involvedObject", &T_ObjectReference, REQ},
-					      {"lastTimestamp", &T_Time},
+					      {"lastTimestamp", &schema_T_Time},
 					      {"message", STR},
 					      {"reason", STR},
 					      {"related", &T_ObjectReference},
@@ -577,587 +540,15 @@ static const struct schema_field F_Event[] = {{"action", STR},
 KIND(Event, CORE("Event"), "", "Event is a report of an event somewhere in the cluster.");
 LIST(EventList, Event, CORE("EventList"), "", "EventList is a list of events.");
 
-/* ---- Pod: containers ---- */
-
-static const struct schema_field F_ContainerPort[] = {{"containerPort", I32, REQ},
-						      {"hostIP", STR},
-						      {"hostPort", I32},
-						      {"name", STR},
-						      {"protocol", STR, GO("v1.Protocol")},
-						      END};
-DEF(ContainerPort, CORE("ContainerPort"),
-    "ContainerPort represents a network port in a single container.");
-
-static const struct schema_field F_ObjectFieldSelector[] = {
-    {"apiVersion", STR}, {"fieldPath", STR, REQ}, END};
-DEF_ATOMIC(ObjectFieldSelector, CORE("ObjectFieldSelector"),
-	   "ObjectFieldSelector selects an APIVersioned field of an object.");
-
-static const struct schema_field F_ResourceFieldSelector[] = {
-    {"containerName", STR}, {"divisor", &T_Quantity}, {"resource", STR, REQ}, END};
-DEF_ATOMIC(ResourceFieldSelector, CORE("ResourceFieldSelector"),
-	   "ResourceFieldSelector represents container resources (cpu, memory) and their output "
-	   "format");
-
-static const struct schema_field F_ConfigMapKeySelector[] = {
-    {"key", STR, REQ}, {"name", STR}, {"optional", BOOL}, END};
-DEF_ATOMIC(ConfigMapKeySelector, CORE("ConfigMapKeySelector"), "Selects a key from a ConfigMap.");
-
-static const struct schema_field F_SecretKeySelector[] = {
-    {"key", STR, REQ}, {"name", STR}, {"optional", BOOL}, END};
-DEF_ATOMIC(SecretKeySelector, CORE("SecretKeySelector"),
-	   "SecretKeySelector selects a key of a Secret.");
-
-static const struct schema_field F_EnvVarSource[] = {{"configMapKeyRef", &T_ConfigMapKeySelector},
-						     {"fieldRef", &T_ObjectFieldSelector},
-						     {"resourceFieldRef", &T_ResourceFieldSelector},
-						     {"secretKeyRef", &T_SecretKeySelector},
-						     END};
-DEF(EnvVarSource, CORE("EnvVarSource"),
-    "EnvVarSource represents a source for the value of an "
-    "EnvVar.");
-
-static const struct schema_field F_EnvVar[] = {
-    {"name", STR, REQ}, {"value", STR}, {"valueFrom", &T_EnvVarSource}, END};
-DEF(EnvVar, CORE("EnvVar"), "EnvVar represents an environment variable present in a Container.");
-
-static const struct schema_field F_ConfigMapEnvSource[] = {{"name", STR}, {"optional", BOOL}, END};
-DEF(ConfigMapEnvSource, CORE("ConfigMapEnvSource"),
-    "ConfigMapEnvSource selects a ConfigMap to populate the environment variables with.");
-
-static const struct schema_field F_SecretEnvSource[] = {{"name", STR}, {"optional", BOOL}, END};
-DEF(SecretEnvSource, CORE("SecretEnvSource"),
-    "SecretEnvSource selects a Secret to populate the environment variables with.");
-
-static const struct schema_field F_EnvFromSource[] = {{"configMapRef", &T_ConfigMapEnvSource},
-						      {"prefix", STR},
-						      {"secretRef", &T_SecretEnvSource},
-						      END};
-DEF(EnvFromSource, CORE("EnvFromSource"),
-    "EnvFromSource represents the source of a set of ConfigMaps");
-
-static const struct schema_field F_ResourceClaim[] = {{"name", STR, REQ}, {"request", STR}, END};
-DEF(ResourceClaim, CORE("ResourceClaim"),
-    "ResourceClaim references one entry in PodSpec.ResourceClaims.");
-
-static const struct schema_field F_ResourceRequirements[] = {
-    {"claims", ARR(&T_ResourceClaim), LMAP("name")},
-    {"limits", RESLIST, GO("v1.ResourceList")},
-    {"requests", RESLIST, GO("v1.ResourceList")},
-    END};
-DEF(ResourceRequirements, CORE("ResourceRequirements"),
-    "ResourceRequirements describes the compute resource requirements.");
-
-static const struct schema_field F_ContainerResizePolicy[] = {
-    {"resourceName", STR, REQ, GO("v1.ResourceName")},
-    {"restartPolicy", STR, REQ, GO("v1.ResourceResizeRestartPolicy")},
-    END};
-DEF(ContainerResizePolicy, CORE("ContainerResizePolicy"),
-    "ContainerResizePolicy represents resource resize policy for the container.");
-
-static const struct schema_field F_VolumeMount[] = {
-    {"mountPath", STR, REQ},
-    {"mountPropagation", STR, GO("v1.MountPropagationMode")},
-    {"name", STR, REQ},
-    {"readOnly", BOOL},
-    {"recursiveReadOnly", STR, GO("v1.RecursiveReadOnlyMode")},
-    {"subPath", STR},
-    {"subPathExpr", STR},
-    END};
-DEF(VolumeMount, CORE("VolumeMount"),
-    "VolumeMount describes a mounting of a Volume within a container.");
-
-static const struct schema_field F_VolumeDevice[] = {
-    {"devicePath", STR, REQ}, {"name", STR, REQ}, END};
-DEF(VolumeDevice, CORE("VolumeDevice"),
-    "volumeDevice describes a mapping of a raw block device within a container.");
-
-static const struct schema_field F_ExecAction[] = {{"command", STRS, ATOMIC}, END};
-DEF(ExecAction, CORE("ExecAction"), "ExecAction describes a \"run in container\" action.");
-
-static const struct schema_field F_HTTPHeader[] = {{"name", STR, REQ}, {"value", STR, REQ}, END};
-DEF(HTTPHeader, CORE("HTTPHeader"),
-    "HTTPHeader describes a custom header to be used in HTTP "
-    "probes");
-
-static const struct schema_field F_HTTPGetAction[] = {{"host", STR},
-						      {"httpHeaders", ARR(&T_HTTPHeader), ATOMIC},
-						      {"path", STR},
-						      {"port", &T_IntOrString, REQ},
-						      {"scheme", STR, GO("v1.URIScheme")},
-						      END};
-DEF(HTTPGetAction, CORE("HTTPGetAction"),
-    "HTTPGetAction describes an action based on HTTP Get requests.");
-
-static const struct schema_field F_TCPSocketAction[] = {
-    {"host", STR}, {"port", &T_IntOrString, REQ}, END};
-DEF(TCPSocketAction, CORE("TCPSocketAction"),
-    "TCPSocketAction describes an action based on opening a socket");
-
-static const struct schema_field F_GRPCAction[] = {{"port", I32, REQ}, {"service", STR}, END};
-DEF(GRPCAction, CORE("GRPCAction"), "GRPCAction specifies an action involving a GRPC service.");
-
-static const struct schema_field F_SleepAction[] = {{"seconds", I64, REQ}, END};
-DEF(SleepAction, CORE("SleepAction"), "SleepAction describes a \"sleep\" action.");
-
-static const struct schema_field F_Probe[] = {{"exec", &T_ExecAction},
-					      {"failureThreshold", I32},
-					      {"grpc", &T_GRPCAction},
-					      {"httpGet", &T_HTTPGetAction},
-					      {"initialDelaySeconds", I32},
-					      {"periodSeconds", I32},
-					      {"successThreshold", I32},
-					      {"tcpSocket", &T_TCPSocketAction},
-					      {"terminationGracePeriodSeconds", I64},
-					      {"timeoutSeconds", I32},
-					      END};
-DEF(Probe, CORE("Probe"),
-    "Probe describes a health check to be performed against a container to "
-    "determine whether it is alive or ready to receive traffic.");
-
-static const struct schema_field F_LifecycleHandler[] = {{"exec", &T_ExecAction},
-							 {"httpGet", &T_HTTPGetAction},
-							 {"sleep", &T_SleepAction},
-							 {"tcpSocket", &T_TCPSocketAction},
-							 END};
-DEF(LifecycleHandler, CORE("LifecycleHandler"),
-    "LifecycleHandler defines a specific action that should be taken in a lifecycle hook.");
-
-static const struct schema_field F_Lifecycle[] = {
-    {"postStart", &T_LifecycleHandler}, {"preStop", &T_LifecycleHandler}, END};
-DEF(Lifecycle, CORE("Lifecycle"),
-    "Lifecycle describes actions that the management system should "
-    "take in response to container lifecycle events.");
-
-static const struct schema_field F_Capabilities[] = {{"add", STRS, ATOMIC, GO("[]v1.Capability")},
-						     {"drop", STRS, ATOMIC, GO("[]v1.Capability")},
-						     END};
-DEF(Capabilities, CORE("Capabilities"),
-    "Adds and removes POSIX capabilities from running "
-    "containers.");
-
-static const struct schema_field F_SELinuxOptions[] = {
-    {"level", STR}, {"role", STR}, {"type", STR}, {"user", STR}, END};
-DEF(SELinuxOptions, CORE("SELinuxOptions"),
-    "SELinuxOptions are the labels to be applied to the container");
-
-static const struct schema_field F_WindowsSecurityContextOptions[] = {
-    {"gmsaCredentialSpec", STR},
-    {"gmsaCredentialSpecName", STR},
-    {"hostProcess", BOOL},
-    {"runAsUserName", STR},
-    END};
-DEF(WindowsSecurityContextOptions, CORE("WindowsSecurityContextOptions"),
-    "WindowsSecurityContextOptions contain Windows-specific options and credentials.");
-
-static const struct schema_field F_SeccompProfile[] = {
-    {"localhostProfile", STR}, {"type", STR, REQ, GO("v1.SeccompProfileType")}, END};
-DEF(SeccompProfile, CORE("SeccompProfile"),
-    "SeccompProfile defines a pod/container's seccomp profile settings.");
-
-static const struct schema_field F_AppArmorProfile[] = {
-    {"localhostProfile", STR}, {"type", STR, REQ, GO("v1.AppArmorProfileType")}, END};
-DEF(AppArmorProfile, CORE("AppArmorProfile"),
-    "AppArmorProfile defines a pod or container's AppArmor settings.");
-
-static const struct schema_field F_SecurityContext[] = {
-    {"allowPrivilegeEscalation", BOOL},
-    {"appArmorProfile", &T_AppArmorProfile},
-    {"capabilities", &T_Capabilities},
-    {"privileged", BOOL},
-    {"procMount", STR, GO("v1.ProcMountType")},
-    {"readOnlyRootFilesystem", BOOL},
-    {"runAsGroup", I64},
-    {"runAsNonRoot", BOOL},
-    {"runAsUser", I64},
-    {"seLinuxOptions", &T_SELinuxOptions},
-    {"seccompProfile", &T_SeccompProfile},
-    {"windowsOptions", &T_WindowsSecurityContextOptions},
-    END};
-DEF(SecurityContext, CORE("SecurityContext"),
-    "SecurityContext holds security configuration that will be applied to a container.");
-
-/* Container and EphemeralContainer share every field but one. */
-#define CONTAINER_FIELDS                                                                           \
-	{"args", STRS, ATOMIC}, {"command", STRS, ATOMIC},                                         \
-	    {"env", ARR(&T_EnvVar), MERGE("name"), LMAP("name")},                                  \
-	    {"envFrom", ARR(&T_EnvFromSource), ATOMIC}, {"image", STR},                            \
-	    {"imagePullPolicy", STR, GO("v1.PullPolicy")}, {"lifecycle", &T_Lifecycle},            \
-	    {"livenessProbe", &T_Probe}, {"name", STR, REQ},                                       \
-	    {"ports", ARR(&T_ContainerPort), MERGE("containerPort"),                               \
-	     LMAP("containerPort,protocol")},                                                      \
-	    {"readinessProbe", &T_Probe}, {"resizePolicy", ARR(&T_ContainerResizePolicy), ATOMIC}, \
-	    {"resources", &T_ResourceRequirements}, {"restartPolicy", STR},                        \
-	    {"securityContext", &T_SecurityContext}, {"startupProbe", &T_Probe}, {"stdin", BOOL},  \
-	    {"stdinOnce", BOOL}, {"terminationMessagePath", STR},                                  \
-	    {"terminationMessagePolicy", STR, GO("v1.TerminationMessagePolicy")}, {"tty", BOOL},   \
-	    {"volumeDevices", ARR(&T_VolumeDevice), MERGE("devicePath"), LMAP("devicePath")},      \
-	    {"volumeMounts", ARR(&T_VolumeMount), MERGE("mountPath"), LMAP("mountPath")},          \
-	{                                                                                          \
-		"workingDir", STR                                                                  \
-	}
-
-static const struct schema_field F_Container[] = {CONTAINER_FIELDS, END};
-DEF(Container, CORE("Container"),
-    "A single application container that you want to run within a "
-    "pod.");
-
-static const struct schema_field F_EphemeralContainer[] = {
-    CONTAINER_FIELDS, {"targetContainerName", STR}, END};
-DEF(EphemeralContainer, CORE("EphemeralContainer"),
-    "An EphemeralContainer is a temporary container that you may add to an existing Pod for "
-    "user-initiated activities such as debugging.");
-
-/* ---- Pod: volumes ---- */
-
-static const struct schema_field F_KeyToPath[] = {
-    {"key", STR, REQ}, {"mode", I32}, {"path", STR, REQ}, END};
-DEF(KeyToPath, CORE("KeyToPath"), "Maps a string key to a path within a volume.");
-
-static const struct schema_field F_HostPathVolumeSource[] = {
-    {"path", STR, REQ}, {"type", STR, GO("v1.HostPathType")}, END};
-DEF(HostPathVolumeSource, CORE("HostPathVolumeSource"),
-    "Represents a host path mapped into a pod.");
-
-static const struct schema_field F_EmptyDirVolumeSource[] = {
-    {"medium", STR, GO("v1.StorageMedium")}, {"sizeLimit", &T_Quantity}, END};
-DEF(EmptyDirVolumeSource, CORE("EmptyDirVolumeSource"), "Represents an empty directory for a pod.");
-
-static const struct schema_field F_SecretVolumeSource[] = {{"defaultMode", I32},
-							   {"items", ARR(&T_KeyToPath), ATOMIC},
-							   {"optional", BOOL},
-							   {"secretName", STR},
-							   END};
-DEF(SecretVolumeSource, CORE("SecretVolumeSource"), "Adapts a Secret into a volume.");
-
-static const struct schema_field F_ConfigMapVolumeSource[] = {{"defaultMode", I32},
-							      {"items", ARR(&T_KeyToPath), ATOMIC},
-							      {"name", STR},
-							      {"optional", BOOL},
-							      END};
-DEF(ConfigMapVolumeSource, CORE("ConfigMapVolumeSource"), "Adapts a ConfigMap into a volume.");
-
-static const struct schema_field F_PersistentVolumeClaimVolumeSource[] = {
-    {"claimName", STR, REQ}, {"readOnly", BOOL}, END};
-DEF(PersistentVolumeClaimVolumeSource, CORE("PersistentVolumeClaimVolumeSource"),
-    "PersistentVolumeClaimVolumeSource references the user's PVC in the same namespace.");
-
-static const struct schema_field F_DownwardAPIVolumeFile[] = {
-    {"fieldRef", &T_ObjectFieldSelector},
-    {"mode", I32},
-    {"path", STR, REQ},
-    {"resourceFieldRef", &T_ResourceFieldSelector},
-    END};
-DEF(DownwardAPIVolumeFile, CORE("DownwardAPIVolumeFile"),
-    "DownwardAPIVolumeFile represents information to create the file containing the pod field");
-
-static const struct schema_field F_DownwardAPIVolumeSource[] = {
-    {"defaultMode", I32}, {"items", ARR(&T_DownwardAPIVolumeFile), ATOMIC}, END};
-DEF(DownwardAPIVolumeSource, CORE("DownwardAPIVolumeSource"),
-    "DownwardAPIVolumeSource represents a volume containing downward API info.");
-
-static const struct schema_type T_VolumeProjection = {
-    SK_ANY, CORE("VolumeProjection"), "v1.VolumeProjection",
-    "Projection that may be projected along with other supported volume types."};
-
-static const struct schema_field F_ProjectedVolumeSource[] = {
-    {"defaultMode", I32}, {"sources", ARR(&T_VolumeProjection), ATOMIC}, END};
-DEF(ProjectedVolumeSource, CORE("ProjectedVolumeSource"), "Represents a projected volume source");
-
-static const struct schema_field F_NFSVolumeSource[] = {
-    {"path", STR, REQ}, {"readOnly", BOOL}, {"server", STR, REQ}, END};
-DEF(NFSVolumeSource, CORE("NFSVolumeSource"),
-    "Represents an NFS mount that lasts the lifetime of "
-    "a pod.");
-
-static const struct schema_field F_ImageVolumeSource[] = {
-    {"pullPolicy", STR, GO("v1.PullPolicy")}, {"reference", STR}, END};
-DEF(ImageVolumeSource, CORE("ImageVolumeSource"),
-    "ImageVolumeSource represents a image volume resource.");
-
-/* Volume sources svcnet's agent does not run are kept whole, not modelled field by field. */
-static const struct schema_type T_CSIVolumeSource = {
-    SK_ANY, CORE("CSIVolumeSource"), "v1.CSIVolumeSource",
-    "Represents a source location of a volume to mount, managed by an external CSI driver"};
-static const struct schema_type T_EphemeralVolumeSource = {
-    SK_ANY, CORE("EphemeralVolumeSource"), "v1.EphemeralVolumeSource",
-    "Represents an ephemeral volume that is handled by a normal storage driver."};
-
-static const struct schema_field F_Volume[] = {
-    {"configMap", &T_ConfigMapVolumeSource},
-    {"csi", &T_CSIVolumeSource},
-    {"downwardAPI", &T_DownwardAPIVolumeSource},
-    {"emptyDir", &T_EmptyDirVolumeSource},
-    {"ephemeral", &T_EphemeralVolumeSource},
-    {"hostPath", &T_HostPathVolumeSource},
-    {"image", &T_ImageVolumeSource},
-    {"name", STR, REQ},
-    {"nfs", &T_NFSVolumeSource},
-    {"persistentVolumeClaim", &T_PersistentVolumeClaimVolumeSource},
-    {"projected", &T_ProjectedVolumeSource},
-    {"secret", &T_SecretVolumeSource},
-    END};
-DEF(Volume, CORE("Volume"),
-    "Volume represents a named volume in a pod that may be accessed by any "
-    "container in the pod.");
-
-/* ---- Pod: spec ---- */
-
-static const struct schema_field F_Sysctl[] = {{"name", STR, REQ}, {"value", STR, REQ}, END};
-DEF(Sysctl, CORE("Sysctl"), "Sysctl defines a kernel parameter to be set");
-
-static const struct schema_field F_PodSecurityContext[] = {
-    {"appArmorProfile", &T_AppArmorProfile},
-    {"fsGroup", I64},
-    {"fsGroupChangePolicy", STR, GO("v1.PodFSGroupChangePolicy")},
-    {"runAsGroup", I64},
-    {"runAsNonRoot", BOOL},
-    {"runAsUser", I64},
-    {"seLinuxChangePolicy", STR, GO("v1.PodSELinuxChangePolicy")},
-    {"seLinuxOptions", &T_SELinuxOptions},
-    {"seccompProfile", &T_SeccompProfile},
-    {"supplementalGroups", ARR(&T_int64), ATOMIC},
-    {"supplementalGroupsPolicy", STR, GO("v1.SupplementalGroupsPolicy")},
-    {"sysctls", ARR(&T_Sysctl), ATOMIC},
-    {"windowsOptions", &T_WindowsSecurityContextOptions},
-    END};
-DEF(PodSecurityContext, CORE("PodSecurityContext"),
-    "PodSecurityContext holds pod-level security attributes and common container settings.");
-
-static const struct schema_type T_Affinity = {SK_ANY, CORE("Affinity"), "v1.Affinity",
-					      "Affinity is a group of affinity scheduling rules."};
-
-static const struct schema_field F_Toleration[] = {{"effect", STR, GO("v1.TaintEffect")},
-						   {"key", STR},
-						   {"operator", STR, GO("v1.TolerationOperator")},
-						   {"tolerationSeconds", I64},
-						   {"value", STR},
-						   END};
-DEF(Toleration, CORE("Toleration"),
-    "The pod this Toleration is attached to tolerates any taint "
-    "that matches the triple <key,value,effect>.");
-
-static const struct schema_field F_HostAlias[] = {
-    {"hostnames", STRS, ATOMIC}, {"ip", STR, REQ}, END};
-DEF(HostAlias, CORE("HostAlias"),
-    "HostAlias holds the mapping between IP and hostnames that will "
-    "be injected as an entry in the pod's hosts file.");
-
-static const struct schema_field F_PodDNSConfigOption[] = {{"name", STR}, {"value", STR}, END};
-DEF(PodDNSConfigOption, CORE("PodDNSConfigOption"),
-    "PodDNSConfigOption defines DNS resolver options of a pod.");
-
-static const struct schema_field F_PodDNSConfig[] = {
-    {"nameservers", STRS, ATOMIC},
-    {"options", ARR(&T_PodDNSConfigOption), ATOMIC},
-    {"searches", STRS, ATOMIC},
-    END};
-DEF(PodDNSConfig, CORE("PodDNSConfig"),
-    "PodDNSConfig defines the DNS parameters of a pod in "
-    "addition to those generated from DNSPolicy.");
-
-static const struct schema_field F_PodReadinessGate[] = {
-    {"conditionType", STR, REQ, GO("v1.PodConditionType")}, END};
-DEF(PodReadinessGate, CORE("PodReadinessGate"),
-    "PodReadinessGate contains the reference to a pod condition");
-
-static const struct schema_field F_TopologySpreadConstraint[] = {
-    {"labelSelector", &T_LabelSelector},
-    {"matchLabelKeys", STRS, ATOMIC},
-    {"maxSkew", I32, REQ},
-    {"minDomains", I32},
-    {"nodeAffinityPolicy", STR, GO("v1.NodeInclusionPolicy")},
-    {"nodeTaintsPolicy", STR, GO("v1.NodeInclusionPolicy")},
-    {"topologyKey", STR, REQ},
-    {"whenUnsatisfiable", STR, REQ, GO("v1.UnsatisfiableConstraintAction")},
-    END};
-DEF(TopologySpreadConstraint, CORE("TopologySpreadConstraint"),
-    "TopologySpreadConstraint specifies how to spread matching pods among the given topology.");
-
-static const struct schema_field F_PodOS[] = {{"name", STR, REQ, GO("v1.OSName")}, END};
-DEF(PodOS, CORE("PodOS"), "PodOS defines the OS parameters of a pod.");
-
-static const struct schema_field F_PodSchedulingGate[] = {{"name", STR, REQ}, END};
-DEF(PodSchedulingGate, CORE("PodSchedulingGate"),
-    "PodSchedulingGate is associated to a Pod to guard its scheduling.");
-
-static const struct schema_field F_PodResourceClaim[] = {
-    {"name", STR, REQ}, {"resourceClaimName", STR}, {"resourceClaimTemplateName", STR}, END};
-DEF(PodResourceClaim, CORE("PodResourceClaim"),
-    "PodResourceClaim references exactly one ResourceClaim.");
-
-static const struct schema_field F_PodSpec[] = {
-    {"activeDeadlineSeconds", I64},
-    {"affinity", &T_Affinity},
-    {"automountServiceAccountToken", BOOL},
-    {"containers", ARR(&T_Container), REQ, MERGE("name"), LMAP("name")},
-    {"dnsConfig", &T_PodDNSConfig},
-    {"dnsPolicy", STR, GO("v1.DNSPolicy")},
-    {"enableServiceLinks", BOOL},
-    {"ephemeralContainers", ARR(&T_EphemeralContainer), MERGE("name"), LMAP("name")},
-    {"hostAliases", ARR(&T_HostAlias), MERGE("ip"), LMAP("ip")},
-    {"hostIPC", BOOL},
-    {"hostNetwork", BOOL},
-    {"hostPID", BOOL},
-    {"hostUsers", BOOL},
-    {"hostname", STR},
-    {"imagePullSecrets", ARR(&T_LocalObjectReference), MERGE("name"), LMAP("name")},
-    {"initContainers", ARR(&T_Container), MERGE("name"), LMAP("name")},
-    {"nodeName", STR},
-    {"nodeSelector", LABELS, .map_type = "atomic"},
-    {"os", &T_PodOS},
-    {"overhead", RESLIST, GO("v1.ResourceList")},
-    {"preemptionPolicy", STR, GO("v1.PreemptionPolicy")},
-    {"priority", I32},
-    {"priorityClassName", STR},
-    {"readinessGates", ARR(&T_PodReadinessGate), ATOMIC},
-    {"resourceClaims", ARR(&T_PodResourceClaim), .merge_key = "name",
-     .strategy = "merge,retainKeys", LMAP("name")},
-    {"resources", &T_ResourceRequirements},
-    {"restartPolicy", STR, GO("v1.RestartPolicy")},
-    {"runtimeClassName", STR},
-    {"schedulerName", STR},
-    {"schedulingGates", ARR(&T_PodSchedulingGate), MERGE("name"), LMAP("name")},
-    {"securityContext", &T_PodSecurityContext},
-    {"serviceAccount", STR},
-    {"serviceAccountName", STR},
-    {"setHostnameAsFQDN", BOOL},
-    {"shareProcessNamespace", BOOL},
-    {"subdomain", STR},
-    {"terminationGracePeriodSeconds", I64},
-    {"tolerations", ARR(&T_Toleration), ATOMIC},
-    {"topologySpreadConstraints", ARR(&T_TopologySpreadConstraint), MERGE("topologyKey"),
-     LMAP("topologyKey,whenUnsatisfiable")},
-    {"volumes", ARR(&T_Volume), .merge_key = "name", .strategy = "merge,retainKeys", LMAP("name")},
-    END};
-DEF(PodSpec, CORE("PodSpec"), "PodSpec is a description of a pod.");
-
-/* ---- Pod: status ---- */
-
-static const struct schema_field F_PodCondition[] = {{"lastProbeTime", &T_Time},
-						     {"lastTransitionTime", &T_Time},
-						     {"message", STR},
-						     {"reason", STR},
-						     {"status", STR, REQ, GO("v1.ConditionStatus")},
-						     {"type", STR, REQ, GO("v1.PodConditionType")},
-						     END};
-DEF(PodCondition, CORE("PodCondition"),
-    "PodCondition contains details for the current condition of this pod.");
-
-static const struct schema_field F_HostIP[] = {{"ip", STR, REQ}, END};
-DEF(HostIP, CORE("HostIP"), "HostIP represents a single IP address allocated to the host.");
-
-static const struct schema_field F_PodIP[] = {{"ip", STR, REQ}, END};
-DEF(PodIP, CORE("PodIP"), "PodIP represents a single IP address allocated to the pod.");
-
-static const struct schema_field F_ContainerStateWaiting[] = {
-    {"message", STR}, {"reason", STR}, END};
-DEF(ContainerStateWaiting, CORE("ContainerStateWaiting"),
-    "ContainerStateWaiting is a waiting state of a container.");
-
-static const struct schema_field F_ContainerStateRunning[] = {{"startedAt", &T_Time}, END};
-DEF(ContainerStateRunning, CORE("ContainerStateRunning"),
-    "ContainerStateRunning is a running state of a container.");
-
-static const struct schema_field F_ContainerStateTerminated[] = {
-    {"containerID", STR}, {"exitCode", I32, REQ}, {"finishedAt", &T_Time}, {"message", STR},
-    {"reason", STR},	  {"signal", I32},	  {"startedAt", &T_Time},  END};
-DEF(ContainerStateTerminated, CORE("ContainerStateTerminated"),
-    "ContainerStateTerminated is a terminated state of a container.");
-
-static const struct schema_field F_ContainerState[] = {{"running", &T_ContainerStateRunning},
-						       {"terminated", &T_ContainerStateTerminated},
-						       {"waiting", &T_ContainerStateWaiting},
-						       END};
-DEF(ContainerState, CORE("ContainerState"), "ContainerState holds a possible state of container.");
-
-static const struct schema_field F_VolumeMountStatus[] = {
-    {"mountPath", STR, REQ},
-    {"name", STR, REQ},
-    {"readOnly", BOOL},
-    {"recursiveReadOnly", STR, GO("v1.RecursiveReadOnlyMode")},
-    END};
-DEF(VolumeMountStatus, CORE("VolumeMountStatus"),
-    "VolumeMountStatus shows status of volume mounts.");
-
-static const struct schema_type T_ContainerUser = {
-    SK_ANY, CORE("ContainerUser"), "v1.ContainerUser",
-    "ContainerUser represents user identity information"};
-static const struct schema_type T_ResourceStatus = {
-    SK_ANY, CORE("ResourceStatus"), "v1.ResourceStatus",
-    "ResourceStatus represents the status of a single resource allocated to a Pod."};
-
-static const struct schema_field F_ContainerStatus[] = {
-    {"allocatedResources", RESLIST, GO("v1.ResourceList")},
-    {"allocatedResourcesStatus", ARR(&T_ResourceStatus), MERGE("name"), LMAP("name")},
-    {"containerID", STR},
-    {"image", STR, REQ},
-    {"imageID", STR, REQ},
-    {"lastState", &T_ContainerState},
-    {"name", STR, REQ},
-    {"ready", BOOL, REQ},
-    {"resources", &T_ResourceRequirements},
-    {"restartCount", I32, REQ},
-    {"started", BOOL},
-    {"state", &T_ContainerState},
-    {"user", &T_ContainerUser},
-    {"volumeMounts", ARR(&T_VolumeMountStatus), MERGE("mountPath"), LMAP("mountPath")},
-    END};
-DEF(ContainerStatus, CORE("ContainerStatus"),
-    "ContainerStatus contains details for the current status of this container.");
-
-static const struct schema_field F_PodResourceClaimStatus[] = {
-    {"name", STR, REQ}, {"resourceClaimName", STR}, END};
-DEF(PodResourceClaimStatus, CORE("PodResourceClaimStatus"),
-    "PodResourceClaimStatus is stored in the PodStatus for each PodResourceClaim.");
-
-static const struct schema_field F_PodStatus[] = {
-    {"conditions", ARR(&T_PodCondition), MERGE("type"), LMAP("type")},
-    {"containerStatuses", ARR(&T_ContainerStatus), ATOMIC},
-    {"ephemeralContainerStatuses", ARR(&T_ContainerStatus), ATOMIC},
-    {"hostIP", STR},
-    {"hostIPs", ARR(&T_HostIP), MERGE("ip"), ATOMIC},
-    {"initContainerStatuses", ARR(&T_ContainerStatus), ATOMIC},
-    {"message", STR},
-    {"nominatedNodeName", STR},
-    {"phase", STR, GO("v1.PodPhase")},
-    {"podIP", STR},
-    {"podIPs", ARR(&T_PodIP), MERGE("ip"), LMAP("ip")},
-    {"qosClass", STR, GO("v1.PodQOSClass")},
-    {"reason", STR},
-    {"resize", STR, GO("v1.PodResizeStatus")},
-    {"resourceClaimStatuses", ARR(&T_PodResourceClaimStatus), .merge_key = "name",
-     .strategy = "merge,retainKeys", LMAP("name")},
-    {"startTime", &T_Time},
-    END};
-DEF(PodStatus, CORE("PodStatus"), "PodStatus represents information about the status of a pod.");
-
-static const struct schema_field F_Pod[] = {
-    KIND_HEAD(T_ObjectMeta), {"spec", &T_PodSpec}, {"status", &T_PodStatus}, END};
-KIND(Pod, CORE("Pod"), "",
-     "Pod is a collection of containers that can run on a host. This resource is created by "
-     "clients and scheduled onto hosts.");
-LIST(PodList, Pod, CORE("PodList"), "", "PodList is a list of Pods.");
-
 /* ---- lookup ---- */
 
-static const struct schema_type *const kinds[] = {&T_Namespace,
-						  &T_NamespaceList,
-						  &T_Service,
-						  &T_ServiceList,
-						  &T_Endpoints,
-						  &T_EndpointsList,
-						  &T_Pod,
-						  &T_PodList,
-						  &T_Node,
-						  &T_NodeList,
-						  &T_Event,
-						  &T_EventList,
-						  &T_EndpointSlice,
-						  &T_EndpointSliceList,
-						  &T_Lease,
-						  &T_LeaseList,
-						  NULL};
+/* The kinds defined in this file, NULL-terminated. */
+static const struct schema_type *const kinds[] = {
+    &T_Namespace,   &T_NamespaceList, &T_Service,
+    &T_ServiceList, &T_Endpoints,     &T_EndpointsList,
+    &T_Node,	    &T_NodeList,      &T_Event,
+    &T_EventList,   &T_EndpointSlice, &T_EndpointSliceList,
+    &T_Lease,	    &T_LeaseList,     NULL};
 
 const struct schema_type *const schema_common_types[] = {&T_Status, &T_DeleteOptions, &T_Patch,
 							 NULL};
@@ -1165,8 +556,11 @@ const struct schema_type *const schema_common_types[] = {&T_Status, &T_DeleteOpt
 /* Looks up a kind or list kind by name; the result is static (NULL if unknown). */
 const struct schema_type *schema_type_of_kind(const char *kind)
 {
-	for (size_t i = 0; kinds[i]; i++)
-		if (!strcmp(kinds[i]->kind_name, kind))
-			return kinds[i];
+	static const struct schema_type *const *const tables[] = {kinds, schema_pod_kinds};
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (size_t i = 0; tables[t][i]; i++)
+			if (!strcmp(tables[t][i]->kind_name, kind))
+				return tables[t][i];
 	return NULL;
 }
