@@ -285,8 +285,8 @@ static int ipvs_cleanup(char **err)
 		return rc;
 	}
 	struct ip_addr *bound, *local;
-	size_t nb = list_addrs(IPVS_DUMMY_IF, &bound), nl_ = list_addrs(NULL, &local);
-	int n = ipvs_nl_delete_owned(nl, bound, nb, local, nl_);
+	size_t nb = list_addrs(IPVS_DUMMY_IF, &bound), n_local = list_addrs(NULL, &local);
+	int n = ipvs_nl_delete_owned(nl, bound, nb, local, n_local);
 	log_info("proxy", "ipvs: %d virtual servers removed", n < 0 ? 0 : n);
 	ipvs_nl_close(nl);
 	free(bound);

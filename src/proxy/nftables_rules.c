@@ -414,8 +414,8 @@ char *nft_text_full(const struct svcmap *m, struct nft_opts *o)
 		memset(o->picks, 0, o->n_picks * sizeof(bool));
 	if (o->eprefs)
 		memset(o->eprefs->count, 0, o->eprefs->cap * sizeof(unsigned));
-	/* Outside addresses alone are few: their full syncs are cheap, fewer chains ahead. */
-	size_t pre = o->external_only ? NFT_PRE_PICKS / 4 : NFT_PRE_PICKS;
+	/* Outside addresses alone are few: their full syncs are cheap, no chain ahead. */
+	size_t pre = o->external_only ? 0 : NFT_PRE_PICKS;
 	for (size_t n = 1; n <= pre; n++)
 		need_pick(&out, o, n);
 	for (size_t i = 0; i < m->n_ports; i++) {
