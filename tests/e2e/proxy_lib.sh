@@ -80,6 +80,24 @@ proxy_netns() {
 	done
 }
 
+# proxy_netns_v6 ROUTE6: IPv6 beside proxy_netns's IPv4: backend I is
+# fd00:244:I::2 and the client fd00:244:9::2, behind fd00:244:I::1 on the
+# node; the node forwards IPv6 and routes ROUTE6 (the IPv6 service range) to
+# svc0 as well.
+proxy_netns_v6() {
+	local i=0 ns veth
+	ip netns exec "$NODE" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n "$NODE" -6 route add "$1" dev svc0
+	for ns in $BACKENDS $CLIENT; do
+		i=$((i + 1))
+		[ "$ns" = "$CLIENT" ] && i=9
+		veth=$PROXY_TAG$i-$ID
+		ip -n "$NODE" addr add "fd00:244:$i::1/64" dev "$veth" nodad
+		ip -n "$ns" addr add "fd00:244:$i::2/64" dev eth0 nodad
+		ip -n "$ns" -6 route add default via "fd00:244:$i::1"
+	done
+}
+
 proxy_netns_del() {
 	local ns
 	set +e # all of them, even after a failed set-up

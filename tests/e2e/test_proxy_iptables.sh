@@ -21,6 +21,7 @@ if [ "${1:-}" != --inner ]; then
 	proxy_need iptables socat curl kubectl conntrack
 	[ "$MODE" != nftables ] || proxy_need nft
 	proxy_netns default
+	proxy_netns_v6 fd00:96::/108
 	# The node's own address on svc0 lies outside the cluster CIDR, so its
 	# own connections are masqueraded.
 	ip -n "$NODE" addr add 192.168.77.1/32 dev svc0
@@ -29,8 +30,26 @@ fi
 
 . "$ROOT/tests/e2e/lib.sh"
 start_backends
-start_apiserver "$TMP/data" || { fail "start API server"; finish; }
+i=0
+for ns in $BACKENDS; do # the same answers over IPv6
+	i=$((i + 1))
+	inb "$ns" socat TCP6-LISTEN:8080,ipv6only=1,fork,reuseaddr SYSTEM:"echo b$i" 2>/dev/null &
+	PIDS+=($!)
+done
+start_apiserver "$TMP/data" --service-cidr 10.96.0.0/12,fd00:96::/108 ||
+	{ fail "start API server"; finish; }
 basic_services
+# An IPv6 Service over the same three backends.
+kubectl apply -f - >/dev/null <<EOF
+{"apiVersion":"v1","kind":"Service","metadata":{"name":"web6","namespace":"default"},
+ "spec":{"clusterIP":"fd00:96::10","ipFamilies":["IPv6"],"ports":[{"name":"p","port":80,"protocol":"TCP"}]}}
+EOF
+kubectl apply -f - >/dev/null <<EOF
+{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"web6-1",
+ "namespace":"default","labels":{"kubernetes.io/service-name":"web6"}},
+ "addressType":"IPv6","ports":[{"name":"p","port":8080,"protocol":"TCP"}],
+ "endpoints":[{"addresses":["fd00:244:1::2"]},{"addresses":["fd00:244:2::2"]},{"addresses":["fd00:244:3::2"]}]}
+EOF
 
 # A wrapper earlier in PATH fails every restore while $TMP/fail exists.
 mkdir -p "$TMP/bin"
@@ -45,7 +64,7 @@ done
 
 PROXY_WRAP=(env "PATH=$TMP/bin:$PATH")
 proxy_started "$MODE proxy starts and syncs" start_proxy \
-	--cluster-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12 --sync-period 3s
+	--cluster-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12,fd00:96::/108 --sync-period 3s
 # For the rule checks (rules).
 IPT=iptables
 grep -q "legacy back end" "$PLOG" && IPT=iptables-legacy
@@ -68,6 +87,13 @@ for _ in $(seq 1 30); do
 	[ "$udp_seen" = "u1 u2 u3" ] && break
 done
 expect_eq "UDP reaches the backends" "u1 u2 u3" "$udp_seen"
+out=$(for _ in $(seq 1 30); do get cl "[fd00:96::10]:80"; done | sort -u | xargs)
+expect_eq "an IPv6 clusterIP reaches all three backends over IPv6" "b1 b2 b3" "$out"
+case $MODE in
+nftables) rules6=$(nft list table ip6 svcnet 2>&1) ;;
+*) rules6=$("${IPT/iptables/ip6tables}-save" 2>&1) ;;
+esac
+expect_match "... through the IPv6 rules" 'fd00:96::10' "$rules6"
 
 # A backend made not-ready stops receiving within 2 s.
 slice web-1 web 8080 TCP 10.244.1.2 10.244.2.2:notready 10.244.3.2
