@@ -5,6 +5,7 @@
 # backends and a client, joined to the node by veth pairs, with no route
 # anywhere else. Checks: 60 requests from the client reach all three
 # backends with no failure, and the node itself reaches the clusterIP; UDP;
+# an IPv6 clusterIP over IPv6 backends (ip6 rules);
 # a not-ready backend stops receiving within 2 s; ClientIP affinity sticks;
 # a NodePort answers on the node's address and not on 127.0.0.1; a Service
 # without endpoints is refused in under a second; so are an unallocated
