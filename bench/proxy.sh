@@ -10,11 +10,12 @@
 # programs attach to a child cgroup the script creates; wrk joins it.
 #
 # usage: bench/proxy.sh [-d SECONDS] [-c CONNECTIONS]     # defaults: 10, 50
+#        KERNEL_MODES="nftables ebpf" bench/proxy.sh     # which kernel modes, in order
 #
 # Everything runs inside a network namespace this script creates (loopback
 # only, plus a Service address the proxy captures there) and deletes at the
 # end; the machine's own firewall is never touched. Needs root, nginx,
-# haproxy, wrk, iperf3, iptables, socat, curl, jq, kubectl.
+# haproxy, wrk, iperf3, iptables, conntrack, socat, curl, jq, kubectl.
 set -u
 dur=10
 conns=50
@@ -28,7 +29,7 @@ done
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 [ "$(id -u)" = 0 ] || { echo "proxy.sh: needs root (network namespaces)" >&2; exit 1; }
-for t in nginx haproxy wrk iperf3 iptables curl kubectl; do
+for t in nginx haproxy wrk iperf3 iptables curl kubectl conntrack; do
 	command -v $t >/dev/null || { echo "proxy.sh: $t is not installed" >&2; exit 1; }
 done
 if [ "${1:-}" != --inner ] && [ -z "${PROXY_BENCH_INNER:-}" ]; then
@@ -194,7 +195,7 @@ cps() { # WRAPPER URL: connections/s, the client run through WRAPPER (env or in_
 	awk '/Requests\/sec/ {printf "%d", $2}' <<<"$wrk_out"
 }
 printf '\n%-28s %12s %12s %12s\n' "connections/s (close)" "direct" "via mode" "mode/direct"
-for mode in iptables nftables ebpf; do
+for mode in ${KERNEL_MODES:-iptables nftables ebpf}; do
 	./build/svcnet proxy --server "http://127.0.0.1:$PORT" --mode $mode --cgroup-path "$CG" \
 		--metrics-listen 127.0.0.1:10249 >"$TMP/proxy-$mode.log" 2>&1 &
 	MP=$!
@@ -209,6 +210,9 @@ for mode in iptables nftables ebpf; do
 	if [ -z "$ok" ]; then
 		printf '%-28s %12s\n' "$mode" "failed: $(tail -1 "$TMP/proxy-$mode.log")"
 	else
+		# Each mode starts from an empty connection table: the one before left
+		# ~100,000 entries whose tuples a masquerade must then step around.
+		conntrack -F >/dev/null 2>&1
 		d=$(cps $wrap http://10.250.0.1:8081/)
 		m=$(cps $wrap http://$VIP/)
 		printf '%-28s %12s %12s %12s\n' "$mode" "$d" "$m" "$(ratio "$m" "$d")"
