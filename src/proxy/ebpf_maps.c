@@ -135,13 +135,20 @@ static void writes_init(struct writes *w)
 	w->services.vsz = sizeof(struct svcnet_svc_val);
 }
 
+/* Room for n more entries in b. */
+static void batch_reserve(struct batch *b, size_t n)
+{
+	if (b->n + n <= b->cap)
+		return;
+	b->cap = b->n + n;
+	b->keys = xrealloc(b->keys, b->cap * b->ksz);
+	b->vals = xrealloc(b->vals, b->cap * b->vsz);
+}
+
 static void batch_add(struct batch *b, const void *k, const void *v)
 {
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 64;
-		b->keys = xrealloc(b->keys, b->cap * b->ksz);
-		b->vals = xrealloc(b->vals, b->cap * b->vsz);
-	}
+	if (b->n == b->cap)
+		batch_reserve(b, b->cap ? b->cap : 64);
 	memcpy(b->keys + b->n * b->ksz, k, b->ksz);
 	memcpy(b->vals + b->n * b->vsz, v, b->vsz);
 	b->n++;
@@ -314,6 +321,16 @@ static int full_sync(struct ebpf_state *st, struct writes *w, const struct svcma
 	}
 	for (size_t i = 0; i < st->n_svcs; i++)
 		st->svcs[i].seen = false;
+	/* Every entry is written: room for all at once, not by doubling. */
+	size_t eps = 0;
+	for (size_t i = 0; new &&i < new->n_ports; i++)
+		eps += new->ports[i].n_cluster_eps;
+	batch_reserve(&w->backends, eps);
+	batch_reserve(&w->services, new ? new->n_ports : 0);
+	if (new &&new->n_ports > st->cap_svcs) {
+		st->cap_svcs = new->n_ports;
+		st->svcs = xrealloc(st->svcs, st->cap_svcs * sizeof(*st->svcs));
+	}
 	for (size_t i = 0; new &&i < new->n_ports; i++) {
 		if (!served(&new->ports[i]))
 			continue;
