@@ -83,9 +83,13 @@ static int parse(int argc, char **argv, struct run_flags *f)
 		case OPT_READINESS:
 			f->o.readiness = optarg;
 			break;
-		case OPT_PERIOD:
-			f->o.period_s = atoi(optarg);
+		case OPT_PERIOD: {
+			long n;
+			if (flag_number("readiness-period", optarg, 1, 3600, &n) < 0)
+				return 2;
+			f->o.period_s = (int)n;
 			break;
+		}
 		case OPT_RESTART:
 			f->o.restart = optarg;
 			break;

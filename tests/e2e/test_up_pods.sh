@@ -91,6 +91,9 @@ for i in 1 2 3; do
 		sh -c 'trap "sleep 4; exit 0" TERM; socat TCP-LISTEN:8080,fork,reuseaddr EXEC:"sh '"$TMP"'/web.sh" & wait' 2>&1)
 	expect_match "svcnet run web$i" "pod/web$i created" "$out"
 done
+out=$("$SVCNET" run bad --server "$SERVER" --namespace "$PODNS" --readiness-period x -- true 2>&1)
+expect_eq "svcnet run refuses a bad --readiness-period (exit 2)" 2 "$?"
+expect_match "... and says what it expects" 'readiness-period x: expected a number from 1 to 3600' "$out"
 check "three web pods become ready endpoints" wait_for 30 ready_count_is 3
 status=$(api "$SERVER/api/v1/namespaces/$PODNS/pods/web1")
 expect_match "web1 status: Running, podIP in the pod CIDR, Ready" \
