@@ -152,3 +152,12 @@ struct svcmap *proxy_conntrack_snapshot(const struct svcmap *m)
 	c->n_endpoints = m->n_endpoints;
 	return c;
 }
+
+void proxy_conntrack_synced(struct svcmap **last, const struct svcmap *old,
+			    const struct svcmap *new)
+{
+	if (old || *last)
+		proxy_conntrack_clear_stale(old ? old : *last, new);
+	svcmap_free(*last);
+	*last = proxy_conntrack_snapshot(new);
+}

@@ -23,4 +23,12 @@ size_t proxy_conntrack_clear_stale(const struct svcmap *old, const struct svcmap
  */
 struct svcmap *proxy_conntrack_snapshot(const struct svcmap *m);
 
+/*
+ * After a kernel mode's sync of new succeeded: clears what the change from
+ * old (or, for a full sync given no old map, from *last) left stale, and
+ * makes *last new's snapshot.
+ */
+void proxy_conntrack_synced(struct svcmap **last, const struct svcmap *old,
+			    const struct svcmap *new);
+
 #endif

@@ -71,14 +71,6 @@ static int ipt_init(const struct proxy_mode_config *cfg, void **state, char **er
 	return 0;
 }
 
-static bool has_family(const struct svcmap *m, enum ip_family f)
-{
-	for (size_t i = 0; m && i < m->n_ports; i++)
-		if (m->ports[i].family == f)
-			return true;
-	return false;
-}
-
 /* The full restore input of family f, after reading what is installed. */
 static char *full_input(struct ipt_state *s, const struct svcmap *m, struct ipt_opts *o, char **err)
 {
@@ -126,11 +118,11 @@ static int ipt_sync(void *state, const struct svcmap *old, const struct svcmap *
 {
 	struct ipt_state *s = state;
 	int rc = sync_family(s, IP_V4, old, new, err);
-	if (rc == 0 && (has_family(new, IP_V6) || has_family(old, IP_V6) || !old)) {
+	if (rc == 0 && (svcmap_has_family(new, IP_V6) || svcmap_has_family(old, IP_V6) || !old)) {
 		char *e6 = NULL;
 		rc = sync_family(s, IP_V6, old, new, &e6);
 		/* A node without IPv6 tables is fine while no Service is IPv6. */
-		if (rc < 0 && !has_family(new, IP_V6) && !has_family(old, IP_V6))
+		if (rc < 0 && !svcmap_has_family(new, IP_V6) && !svcmap_has_family(old, IP_V6))
 			rc = 0;
 		if (rc < 0)
 			*err = e6;
@@ -142,11 +134,7 @@ static int ipt_sync(void *state, const struct svcmap *old, const struct svcmap *
 		return rc;
 	}
 	__atomic_add_fetch(old ? &s->partial_syncs : &s->full_syncs, 1, __ATOMIC_RELAXED);
-	/* A full sync has no old map: the last one this mode installed serves. */
-	if (old || s->last)
-		proxy_conntrack_clear_stale(old ? old : s->last, new);
-	svcmap_free(s->last);
-	s->last = proxy_conntrack_snapshot(new);
+	proxy_conntrack_synced(&s->last, old, new);
 	return 0;
 }
 

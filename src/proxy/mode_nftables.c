@@ -86,14 +86,6 @@ fail:
 	return -EPERM;
 }
 
-static bool has_family(const struct svcmap *m, enum ip_family f)
-{
-	for (size_t i = 0; m && i < m->n_ports; i++)
-		if (m->ports[i].family == f)
-			return true;
-	return false;
-}
-
 static int sync_family(struct nft_state *s, int i, const struct svcmap *old,
 		       const struct svcmap *new, char **err)
 {
@@ -128,10 +120,10 @@ static int nftm_sync(void *state, const struct svcmap *old, const struct svcmap 
 {
 	struct nft_state *s = state;
 	int rc = sync_family(s, 0, old, new, err);
-	if (rc == 0 && (!old || has_family(new, IP_V6) || has_family(old, IP_V6))) {
+	if (rc == 0 && (!old || svcmap_has_family(new, IP_V6) || svcmap_has_family(old, IP_V6))) {
 		char *e6 = NULL;
 		rc = sync_family(s, 1, old, new, &e6);
-		if (rc < 0 && !has_family(new, IP_V6) && !has_family(old, IP_V6))
+		if (rc < 0 && !svcmap_has_family(new, IP_V6) && !svcmap_has_family(old, IP_V6))
 			rc = 0; /* no IPv6 here, and no IPv6 Service */
 		if (rc < 0)
 			*err = e6;
@@ -143,11 +135,7 @@ static int nftm_sync(void *state, const struct svcmap *old, const struct svcmap 
 		return rc;
 	}
 	__atomic_add_fetch(old ? &s->partial_syncs : &s->full_syncs, 1, __ATOMIC_RELAXED);
-	/* A full sync has no old map: the last one this mode installed serves. */
-	if (old || s->last)
-		proxy_conntrack_clear_stale(old ? old : s->last, new);
-	svcmap_free(s->last);
-	s->last = proxy_conntrack_snapshot(new);
+	proxy_conntrack_synced(&s->last, old, new);
 	return 0;
 }
 

@@ -132,6 +132,9 @@ struct svcmap_delta {
  */
 size_t svcmap_diff(const struct svcmap *old, const struct svcmap *new, struct svcmap_delta **out);
 
+/* Whether m (may be NULL) has an entry of family f. */
+bool svcmap_has_family(const struct svcmap *m, enum ip_family f);
+
 /* Compares two entries the way svcmap_diff does: 0, or SVCMAP_SERVICE|SVCMAP_ENDPOINTS bits. */
 unsigned svcmap_port_compare(const struct svcmap_port *a, const struct svcmap_port *b);
 

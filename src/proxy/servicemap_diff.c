@@ -147,3 +147,11 @@ size_t svcmap_diff(const struct svcmap *old, const struct svcmap *new, struct sv
 	}
 	return n;
 }
+
+bool svcmap_has_family(const struct svcmap *m, enum ip_family f)
+{
+	for (size_t i = 0; m && i < m->n_ports; i++)
+		if (m->ports[i].family == f)
+			return true;
+	return false;
+}
